@@ -1,0 +1,133 @@
+"""The ``cpa`` command line: a thin layer over the :mod:`cpa` Python API.
+
+Every command meets bad input with one message (what, where, how to fix) and
+exit code 2; infeasible requests exit 3; a solve that found no plan exits 4.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cpa import atomic
+from cpa.errors import CpaError, InfeasibleRequest
+
+EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_PLAN = 2, 3, 4
+
+
+class CpaGroup(click.Group):
+    """Turns CpaError (and a few library errors) into one clear message and an exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InfeasibleRequest as exc:
+            click.echo(f"cpa: infeasible: {exc}", err=True)
+            sys.exit(EXIT_INFEASIBLE)
+        except CpaError as exc:
+            click.echo(f"cpa: error: {exc}", err=True)
+            sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
+        except KeyboardInterrupt:
+            click.echo("cpa: interrupted; no partial output was written", err=True)
+            sys.exit(130)
+
+
+# ---------------------------------------------------------------- shared options
+def geography_options(f):
+    """Options to load a user geography and value table instead of the embedded default."""
+    opts = [
+        click.option("--boundaries", "boundaries_file", type=click.Path(dir_okay=False),
+                     help="Your own unit polygons (GeoJSON, GeoPackage or shapefile) instead of the embedded LADs."),
+        click.option("--code-column", default="lad_code", show_default=True, help="Unit code column in --boundaries."),
+        click.option("--name-column", default=None, help="Unit name column in --boundaries."),
+        click.option("--pfa-column", default=None, help="Group (PFA) code column in --boundaries."),
+        click.option("--links", "links_file", type=click.Path(dir_okay=False),
+                     help="CSV a,b[,link_type,name] of extra links (bridges, ferries) for --boundaries."),
+        click.option("--value-model", default="crime", show_default=True,
+                     help="Demand model for contract value: crime, adults, population, males18_49, budget2003."),
+        click.option("--values", "values_file", type=click.Path(dir_okay=False),
+                     help="CSV lad_code,value (£/yr) or lad_code,caseload; replaces --value-model."),
+        click.option("--total", type=float, default=None,
+                     help="National total in £m a year to scale values to [default: 450]."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, value_model,
+                values_file, total):
+    """(geography, contract values) from the shared options."""
+    from cpa.geography import Geography
+    from cpa.values import DEFAULT_TOTAL, contract_values, values_from_table
+
+    if boundaries_file:
+        geo = Geography.from_file(boundaries_file, code_column, name_column, pfa_column, links=links_file)
+    else:
+        geo = Geography.default()
+    total_gbp = None if total is None else total * 1e6
+    if values_file:
+        values = values_from_table(geo, values_file, total_gbp)
+    else:
+        values = contract_values(geo, value_model, DEFAULT_TOTAL if total_gbp is None else total_gbp)
+    return geo, values
+
+
+def emit(text: str, out: str | None) -> None:
+    if out:
+        atomic.write_text(out, text)
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group(cls=CpaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cpa")
+def main():
+    """Contract package areas for probation in England and Wales.
+
+    Partition the 318 local authority districts into K contiguous areas that
+    balance contract value, coterminosity with police force areas, offender
+    travel and market attractiveness; score any plan; draw maps.
+    """
+
+
+# ---------------------------------------------------------------------- evaluate
+@main.command()
+@click.argument("plan")
+@geography_options
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default="table",
+              show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of the terminal.")
+@click.option("--min-value", type=float, help="Flag areas under this value (£m a year).")
+@click.option("--max-share", type=float, help="Flag areas over this share of national value (percent).")
+@click.option("--max-value", type=float, help="Flag areas over this value (£m a year).")
+def evaluate(plan, fmt, out, min_value, max_share, max_value, **inputs):
+    """Score PLAN: a reference (pfa43, trusts35, crc21, regions12) or a plan file (CSV/GeoJSON)."""
+    from cpa.metrics import scorecard
+    from cpa.plan import read_plan
+
+    geo, values = load_inputs(**inputs)
+    p = read_plan(plan, geo)
+    card = scorecard(p, geo, values, min_value=None if min_value is None else min_value * 1e6,
+                     max_share=None if max_share is None else max_share / 100,
+                     max_value=None if max_value is None else max_value * 1e6)
+    emit(card.render(fmt), out)
+
+
+# -------------------------------------------------------------------- references
+@main.command()
+def references():
+    """List the embedded reference plans."""
+    from cpa.geography import Geography
+    from cpa.plan import REFERENCE_DESCRIPTIONS
+
+    geo = Geography.default()
+    for name, ref in geo.references.items():
+        click.echo(f"{name:10s} {ref['area'].nunique():3d} areas  {REFERENCE_DESCRIPTIONS.get(name, '')}")
+
+
+if __name__ == "__main__":
+    main()

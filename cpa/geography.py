@@ -1,0 +1,253 @@
+"""Geography: the atomic units (LADs), their grouping into PFAs, the contiguity
+graph with its named links, and distances between units.
+
+The default is the embedded England & Wales data in ``boundaries/`` (built by
+``boundaries/build.py`` from ONS and Home Office open data). Users can load
+their own polygons with :meth:`Geography.from_file`.
+
+Distances are great-circle kilometres between *population-weighted centroids*
+(approximated from ONS MSOA 2021 population-weighted centroids for the default
+data; plain polygon centroids for user files, which carry no population points).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import CpaError
+
+BOUNDARIES = Path(os.environ.get("CPA_BOUNDARIES", Path(__file__).resolve().parent.parent / "boundaries"))
+EARTH_RADIUS_KM = 6371.0088
+LINK_TYPES = ("shared_border", "fixed_crossing", "ferry")
+BNG = 27700
+
+#: PFA codes that make up "London" (Metropolitan Police + City of London).
+LONDON_PFAS = ("E23000001", "E23000034")
+
+
+def haversine_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Pairwise great-circle distances (km) between points given in degrees."""
+    phi = np.radians(np.asarray(lat, dtype=float))
+    lam = np.radians(np.asarray(lon, dtype=float))
+    dphi = phi[:, None] - phi[None, :]
+    dlam = lam[:, None] - lam[None, :]
+    a = np.sin(dphi / 2) ** 2 + np.cos(phi)[:, None] * np.cos(phi)[None, :] * np.sin(dlam / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+@dataclass(eq=False)
+class Geography:
+    """Units, groups, links and distances.
+
+    ``units`` is a GeoDataFrame indexed by unit code (str) with columns
+    ``name, pfa_code, pfa_name, country, population, adults, males_18_49,
+    area_sqkm, lat, lon`` and ``geometry`` (EPSG:4326). Columns a user file
+    cannot supply are NaN. ``links`` has ``a, b, link_type, border_km, name``.
+    ``pfas`` is indexed by PFA code with ``pfa_name`` and the PFA-level demand
+    inputs. ``references`` maps plan name to a DataFrame ``lad_code, area,
+    area_name``.
+    """
+
+    units: gpd.GeoDataFrame
+    links: pd.DataFrame
+    pfas: pd.DataFrame
+    references: dict[str, pd.DataFrame] = field(default_factory=dict)
+    source: str = "embedded England & Wales LAD 2023"
+    distance_note: str = "great-circle km between population-weighted centroids (LAD means of ONS MSOA 2021 PWCs)"
+    #: CRS for areas and perimeters; None picks the UTM zone of the data.
+    projected_crs: str | int | None = None
+
+    # ----------------------------------------------------------- constructors
+    @classmethod
+    def default(cls) -> "Geography":
+        """The embedded England & Wales geography (318 LADs, 43 PFAs)."""
+        return _load_embedded(str(BOUNDARIES))
+
+    @classmethod
+    def from_file(
+        cls,
+        path: str | os.PathLike,
+        code_column: str,
+        name_column: str | None = None,
+        pfa_column: str | None = None,
+        pfa_name_column: str | None = None,
+        population_column: str | None = None,
+        links: str | os.PathLike | None = None,
+    ) -> "Geography":
+        """Load user polygons (GeoJSON, GeoPackage or shapefile).
+
+        Contiguity is computed from shared borders (positive length in British
+        National Grid, or the file's own projected CRS outside GB); ``links`` is
+        an optional CSV ``a,b[,link_type,name]`` of extra named links (bridges,
+        ferries). Without a PFA column every unit is its own group.
+        """
+        from .inputs import read_user_geography
+
+        return read_user_geography(cls, path, code_column, name_column, pfa_column,
+                                   pfa_name_column, population_column, links)
+
+    # ------------------------------------------------------------- basic facts
+    @property
+    def codes(self) -> list[str]:
+        return list(self.units.index)
+
+    @property
+    def n(self) -> int:
+        return len(self.units)
+
+    @functools.cached_property
+    def index_of(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.units.index)}
+
+    @property
+    def pfa_of(self) -> pd.Series:
+        return self.units["pfa_code"]
+
+    def pfa_name(self, code: str) -> str:
+        return str(self.pfas.loc[code, "pfa_name"]) if code in self.pfas.index else code
+
+    @functools.cached_property
+    def pfa_members(self) -> dict[str, list[str]]:
+        """PFA code -> sorted unit codes."""
+        return {p: sorted(g.index) for p, g in self.units.groupby("pfa_code", sort=True)}
+
+    # ------------------------------------------------------------------- graph
+    def graph(self, link_types: tuple[str, ...] = LINK_TYPES) -> nx.Graph:
+        """The unit adjacency graph using the given link types (default: all)."""
+        return self._graph(tuple(sorted(link_types)))
+
+    @functools.lru_cache(maxsize=4)
+    def _graph(self, link_types: tuple[str, ...]) -> nx.Graph:
+        g = nx.Graph()
+        g.add_nodes_from(self.units.index)
+        for row in self.links.itertuples(index=False):
+            if row.link_type in link_types:
+                g.add_edge(row.a, row.b, link_type=row.link_type, name=row.name,
+                           border_km=row.border_km)
+        return g
+
+    def pfa_graph(self) -> nx.Graph:
+        """PFAs as nodes, adjacent when any of their units are linked."""
+        g = nx.Graph()
+        g.add_nodes_from(self.pfa_members)
+        pfa = self.pfa_of
+        for a, b in self.graph().edges:
+            if pfa[a] != pfa[b]:
+                g.add_edge(pfa[a], pfa[b])
+        return g
+
+    # --------------------------------------------------------------- distances
+    @functools.cached_property
+    def distance_km(self) -> np.ndarray:
+        """n x n great-circle distances between unit centroids, in km."""
+        return haversine_km(self.units["lat"].to_numpy(), self.units["lon"].to_numpy())
+
+    @functools.cached_property
+    def geometry_projected(self) -> gpd.GeoSeries:
+        """Unit polygons in a metric CRS (BNG for the embedded data) for areas and perimeters."""
+        crs = self.projected_crs or self.units.estimate_utm_crs()
+        return self.units.geometry.to_crs(crs)
+
+    # ------------------------------------------------------------------ groups
+    def group(self, name: str) -> tuple[str, list[str]]:
+        """Resolve a keep-whole group name to (label, unit codes).
+
+        Accepts a PFA code or name, a 2021 region code or name, a country
+        ("England", "Wales"), "London" (Metropolitan Police + City of London), or
+        an area of any reference plan by code or name. Case-insensitive.
+        """
+        key = name.strip().casefold()
+        if key == "london" and set(LONDON_PFAS) <= set(self.pfa_members):
+            codes = sorted(self.units.index[self.units["pfa_code"].isin(LONDON_PFAS)])
+            return "London", codes
+        if key in {"england", "wales"} and self.units["country"].notna().any():
+            codes = sorted(self.units.index[self.units["country"].str.casefold() == key])
+            if codes:
+                return key.title(), codes
+        for code, members in self.pfa_members.items():
+            if key in {code.casefold(), self.pfa_name(code).casefold()}:
+                return self.pfa_name(code), members
+        for plan_name in ("regions12", "trusts35", "crc21"):
+            ref = self.references.get(plan_name)
+            if ref is None:
+                continue
+            hit = ref[(ref["area"].str.casefold() == key) | (ref["area_name"].str.casefold() == key)]
+            if len(hit):
+                return str(hit["area_name"].iloc[0]), sorted(hit["lad_code"])
+        raise CpaError(
+            f"unknown group {name!r}",
+            "use a PFA name or code (e.g. 'Kent', 'E23000032'), a 2021 region (e.g. 'North West'), "
+            "'England', 'Wales' or 'London'",
+        )
+
+    # ------------------------------------------------------------------- hash
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """Hash of everything a result depends on in the geography."""
+        h = hashlib.sha256()
+        cols = ["pfa_code", "lat", "lon"]
+        h.update(self.units[cols].to_csv(lineterminator="\n").encode())
+        h.update(self.links[["a", "b", "link_type"]].to_csv(index=False, lineterminator="\n").encode())
+        return h.hexdigest()[:16]
+
+    def summary(self) -> dict:
+        g = self.graph()
+        return {
+            "source": self.source,
+            "units": self.n,
+            "pfas": len(self.pfa_members),
+            "links": {t: int((self.links["link_type"] == t).sum()) for t in LINK_TYPES},
+            "connected": nx.is_connected(g) if self.n else False,
+        }
+
+
+@functools.lru_cache(maxsize=2)
+def _load_embedded(folder: str) -> Geography:
+    folder_path = Path(folder)
+    needed = ["units.csv", "pfas.csv", "adjacency.csv", "reference_plans.csv", "lad23.geojson"]
+    missing = [n for n in needed if not (folder_path / n).exists()]
+    if missing:
+        raise CpaError(
+            f"embedded geography incomplete in {folder_path}: missing {', '.join(missing)}",
+            "rebuild it with `python boundaries/build.py` (needs ../shared/data)",
+        )
+    units = pd.read_csv(folder_path / "units.csv", dtype={"lad_code": str}).rename(
+        columns={"lad_name": "name"}).set_index("lad_code")
+    shapes = gpd.read_file(folder_path / "lad23.geojson").set_index("lad_code")
+    units = gpd.GeoDataFrame(units, geometry=shapes.geometry.reindex(units.index), crs=4326)
+    pfas = pd.read_csv(folder_path / "pfas.csv", dtype={"pfa_code": str}).set_index("pfa_code")
+    links = pd.read_csv(folder_path / "adjacency.csv", dtype=str, keep_default_na=False).rename(
+        columns={"lad_a": "a", "lad_b": "b"})
+    links["border_km"] = pd.to_numeric(links["border_km"])
+    refs_long = pd.read_csv(folder_path / "reference_plans.csv", dtype=str, keep_default_na=False)
+    references = {name: grp.drop(columns="plan").reset_index(drop=True)
+                  for name, grp in refs_long.groupby("plan", sort=True)}
+    return Geography(units=units, links=links, pfas=pfas, references=references, projected_crs=BNG)
+
+
+def shared_border_links(geoms_bng: gpd.GeoSeries, min_km: float = 0.0) -> pd.DataFrame:
+    """Pairs of polygons sharing a border longer than ``min_km`` (projected CRS, metres)."""
+    values = geoms_bng.values
+    tree = shapely.STRtree(values)
+    left, right = tree.query(values, predicate="intersects")
+    rows = []
+    codes = list(geoms_bng.index)
+    for i, j in zip(left, right):
+        if i >= j:
+            continue
+        shared = shapely.intersection(shapely.boundary(values[i]), shapely.boundary(values[j]))
+        length = shapely.length(shared) / 1000.0
+        if length > min_km:
+            a, b = sorted((codes[i], codes[j]))
+            rows.append((a, b, "shared_border", round(length, 3), ""))
+    return pd.DataFrame(rows, columns=["a", "b", "link_type", "border_km", "name"])
