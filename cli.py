@@ -29,6 +29,12 @@ class CpaGroup(click.Group):
         except CpaError as exc:
             click.echo(f"cpa: error: {exc}", err=True)
             sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
+        except OSError as exc:
+            # Output paths the OS refuses (parent is a file, no permission, disk full): say which, no traceback.
+            where = f" {exc.filename}" if exc.filename else ""
+            click.echo(f"cpa: error: cannot write or read{where}: {exc.strerror or exc}\n"
+                       "  hint: check the folder exists, is writable and has space", err=True)
+            sys.exit(EXIT_USAGE)
         except KeyboardInterrupt:
             click.echo("cpa: interrupted; no partial output was written", err=True)
             sys.exit(130)
@@ -77,7 +83,12 @@ def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_fil
 
 def emit(text: str, out: str | None) -> None:
     if out:
-        atomic.write_text(out, text)
+        try:
+            atomic.write_text(out, text)
+        except OSError as exc:
+            culprit = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(out) else ""
+            raise CpaError(f"cannot write {out}: {exc.strerror or exc}{culprit}",
+                           "check that the folder is a folder, is writable and has space") from None
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text, nl=False)

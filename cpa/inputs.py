@@ -15,14 +15,39 @@ import pandas as pd
 import shapely
 
 from .errors import CpaError
+from .geography import LINK_TYPES
 
 POLYGON_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp"}
+
+#: Unit borders closer than this (metres) count as touching. Exact equality is too strict for
+#: user files: a vertex at a T-junction, or one moved by reprojection, is never exactly on the
+#: neighbour's edge, so a pure intersection finds only points there and drops real neighbours.
+BORDER_TOLERANCE_M = 1.0
+#: A shared border must run further than this (metres). Units meeting only at a corner share
+#: about 2 x BORDER_TOLERANCE_M under the tolerance and must not count as neighbours.
+MIN_BORDER_M = 10.0
+#: Degrees between added vertices before projecting geographic input: a long straight edge in
+#: degrees is a curve in metres, and a neighbour's vertex on it would miss the projected chord.
+SEGMENT_DEG = 0.001
 
 
 def _list(items, limit: int = 8) -> str:
     items = [str(i) for i in items]
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
     return ", ".join(items[:limit]) + more
+
+
+def code_hint(geo) -> str:
+    """Where valid unit codes come from, for messages about unknown codes."""
+    if geo.references:  # only the embedded England & Wales geography has reference plans
+        return "use 2023 LAD codes (e.g. E06000001); see boundaries/units.csv"
+    return f"use the unit codes of {geo.source}, e.g. {_list(geo.codes, 3)}"
+
+
+def blank_rows(values: pd.Series) -> list[int]:
+    """1-based file line numbers (header = line 1) of blank cells in a CSV column."""
+    blank = values.isna() | (values.astype(str).str.strip() == "")
+    return [int(i) + 2 for i in np.flatnonzero(blank.to_numpy())]
 
 
 def existing_file(path: str | os.PathLike, what: str) -> Path:
@@ -36,14 +61,34 @@ def existing_file(path: str | os.PathLike, what: str) -> Path:
     return p
 
 
+def _first_bad_byte(p: Path) -> str:
+    # pandas decodes in chunks, so its error offset is not a file position: find the line here.
+    raw = p.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return f"byte 0x{raw[exc.start]:02x} on line {line}"
+    return "undecodable bytes"
+
+
 def read_csv(path: str | os.PathLike, what: str) -> pd.DataFrame:
     p = existing_file(path, what)
     try:
         df = pd.read_csv(p, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+    except UnicodeDecodeError:
+        raise CpaError(f"{what} {p} is not UTF-8 text ({_first_bad_byte(p)})",
+                       "re-save it as 'CSV UTF-8' (Excel) or UTF-8 text; older Excel CSVs are Windows-1252") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise CpaError(f"{what} {p} is not a readable CSV: {str(exc).strip().splitlines()[0]}",
                        "save it as comma-separated UTF-8 text with a header row") from None
     df.columns = [c.strip() for c in df.columns]
+    if len(df.columns) == 1:
+        for sep, label in ((";", "semicolons"), ("\t", "tabs")):
+            if sep in df.columns[0]:
+                raise CpaError(f"{what} {p} separates its columns with {label}, not commas "
+                               f"(header {df.columns[0]!r})",
+                               "save it as CSV with commas, e.g. Excel 'CSV UTF-8 (Comma delimited)'")
     return df
 
 
@@ -63,13 +108,55 @@ def read_polygons(path: str | os.PathLike) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         raise CpaError(f"boundary file {p} has no coordinate reference system (CRS)",
                        "set one, e.g. `ogr2ogr -a_srs EPSG:27700 out.gpkg in.shp`, or add a .prj for a shapefile")
+    if gdf.crs.is_geographic:
+        x0, y0, x1, y1 = gdf.total_bounds  # NaN when no feature has a geometry: checked per unit later
+        if np.isfinite(x0) and not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            # GeoJSON is read as longitude/latitude whatever it holds; metres then look like huge degrees.
+            raise CpaError(
+                f"boundary file {p} says its coordinates are degrees ({gdf.crs.name}) but they run from "
+                f"({x0:,.0f}, {y0:,.0f}) to ({x1:,.0f}, {y1:,.0f}), which looks like metres",
+                "GeoJSON is always read as WGS84 longitude/latitude: reproject it, e.g. "
+                "`ogr2ogr -s_srs EPSG:27700 -t_srs EPSG:4326 out.geojson in.geojson`, "
+                "or save a GeoPackage with its CRS")
     return gdf
+
+
+def metric_crs_for(gdf: gpd.GeoDataFrame, path):
+    """A projected CRS in metres for areas and borders: the file's own, else its UTM zone.
+
+    Web and world Mercator are in metres but stretch areas by 1/cos^2(latitude), 2.6x in
+    England, so files in them are measured in UTM instead.
+    """
+    crs = gdf.crs
+    method = crs.coordinate_operation.method_name if crs.coordinate_operation else ""
+    mercator = "Mercator" in method and "Transverse" not in method
+    if crs.is_projected and not mercator and all(a.unit_name in ("metre", "meter") for a in crs.axis_info[:2]):
+        return crs
+    try:
+        return gdf.to_crs(4326).estimate_utm_crs()
+    except Exception as exc:  # pyproj/geopandas raise several types for unusable CRSs
+        raise CpaError(f"boundary file {path}: cannot find a metric projection for CRS {crs.name} ({exc})",
+                       "reproject the file to a projected CRS in metres, e.g. EPSG:27700 for Great Britain") from None
+
+
+def shared_borders(geoms: gpd.GeoSeries, tol_m: float = BORDER_TOLERANCE_M,
+                   min_m: float = MIN_BORDER_M) -> pd.DataFrame:
+    """Pairs of units (geoms in a metric CRS) whose borders run within ``tol_m`` for over ``min_m``."""
+    values = np.asarray(geoms.values)
+    left, right = shapely.STRtree(values).query(values, predicate="dwithin", distance=tol_m)
+    keep = left < right
+    left, right = left[keep], right[keep]
+    edges = shapely.boundary(values)
+    near = shapely.buffer(edges, tol_m, quad_segs=2)
+    length = shapely.length(shapely.intersection(edges[left], near[right]))
+    codes = np.asarray(geoms.index)
+    rows = sorted((*sorted((codes[i], codes[j])), "shared_border", round(m / 1000.0, 3), "")
+                  for i, j, m in zip(left, right, length) if m > min_m)
+    return pd.DataFrame(rows, columns=["a", "b", "link_type", "border_km", "name"])
 
 
 def read_user_geography(cls, path, code_column, name_column=None, pfa_column=None,
                         pfa_name_column=None, population_column=None, links=None):
-    from .geography import shared_border_links
-
     gdf = read_polygons(path)
     cols = [c for c in (code_column, name_column, pfa_column, pfa_name_column, population_column) if c]
     missing = [c for c in cols if c not in gdf.columns]
@@ -97,15 +184,24 @@ def read_user_geography(cls, path, code_column, name_column=None, pfa_column=Non
         reason = shapely.is_valid_reason(geoms[~geoms.is_valid].values[0])
         raise CpaError(f"boundary file {path}: invalid geometry for {_list(invalid)} ({reason})",
                        "repair it, e.g. shapely.make_valid or QGIS 'Fix geometries', then retry")
+    if pfa_column:
+        pfa_codes = gdf[pfa_column].astype(str).str.strip()
+        no_pfa = codes[gdf[pfa_column].isna().to_numpy() | (pfa_codes == "").to_numpy()]
+        if len(no_pfa):
+            raise CpaError(f"boundary file {path}: units with an empty {pfa_column!r}: {_list(no_pfa)}",
+                           "give every unit a group code, or leave out --pfa-column")
     gdf = gdf.assign(_code=codes.values).set_index("_code")
     gdf.index.name = "lad_code"
+    metric_crs = metric_crs_for(gdf, path)  # first: it turns an unusable CRS into a clear error
     wgs = gdf.to_crs(4326)
-    metric_crs = gdf.estimate_utm_crs() if gdf.crs.is_geographic else gdf.crs
     projected = gdf.to_crs(metric_crs)
     centroids = projected.geometry.centroid.to_crs(4326)
+    names = gdf.index.to_series()
+    if name_column:  # a unit with no name is shown by its code
+        names = gdf[name_column].where(gdf[name_column].notna(), names).astype(str)
     units = gpd.GeoDataFrame({
-        "name": gdf[name_column].astype(str) if name_column else gdf.index.to_series(),
-        "pfa_code": gdf[pfa_column].astype(str) if pfa_column else gdf.index.to_series(),
+        "name": names,
+        "pfa_code": gdf[pfa_column].astype(str).str.strip() if pfa_column else gdf.index.to_series(),
         "country": pd.Series(np.nan, index=gdf.index, dtype=object),
         "population": pd.to_numeric(gdf[population_column], errors="coerce") if population_column else np.nan,
         "adults": np.nan, "males_18_49": np.nan,
@@ -119,7 +215,10 @@ def read_user_geography(cls, path, code_column, name_column=None, pfa_column=Non
     pfas = pd.DataFrame({"pfa_name": pfa_names.groupby(units["pfa_code"]).first()})
     pfas.index.name = "pfa_code"
     units["pfa_name"] = units["pfa_code"].map(pfas["pfa_name"])
-    link_table = shared_border_links(units.geometry.to_crs(metric_crs))
+    border_geoms = gdf.geometry
+    if gdf.crs.is_geographic:
+        border_geoms = border_geoms.segmentize(SEGMENT_DEG)
+    link_table = shared_borders(border_geoms.to_crs(metric_crs))
     if links is not None:
         link_table = pd.concat([link_table, read_links(links, set(units.index))], ignore_index=True)
     geo = cls(units=units, links=link_table, pfas=pfas, references={}, source=f"user file {path}",
@@ -134,10 +233,26 @@ def read_links(path, known: set[str]) -> pd.DataFrame:
         if col not in df.columns:
             raise CpaError(f"links file {path} needs columns a,b (optional link_type,name)",
                            f"its columns are: {_list(df.columns)}")
+    for col in ("a", "b"):
+        df[col] = df[col].str.strip()
+        blank = blank_rows(df[col])
+        if blank:
+            raise CpaError(f"links file {path}: empty {col!r} on line {_list(blank)}", "name both units of every link")
     unknown = sorted((set(df["a"]) | set(df["b"])) - known)
     if unknown:
-        raise CpaError(f"links file {path} names unknown units: {_list(unknown)}")
-    df["link_type"] = df.get("link_type", "fixed_crossing")
+        raise CpaError(f"links file {path} names unknown units: {_list(unknown)}",
+                       f"use the codes of the boundary file, e.g. {_list(sorted(known), 3)}")
+    loops = sorted(df.loc[df["a"] == df["b"], "a"])
+    if loops:
+        raise CpaError(f"links file {path} links units to themselves: {_list(loops)}")
+    # A link of an unknown type would be dropped silently by Geography.graph(): refuse it instead.
+    kind = df.get("link_type", pd.Series("", index=df.index)).str.strip().replace("", "fixed_crossing")
+    bad = sorted(set(kind) - set(LINK_TYPES))
+    if bad:
+        raise CpaError(f"links file {path}: unknown link_type {_list(bad)}",
+                       f"use one of: {', '.join(LINK_TYPES)} (blank means fixed_crossing)")
+    df["link_type"] = kind
+    df["a"], df["b"] = df[["a", "b"]].min(axis=1), df[["a", "b"]].max(axis=1)
     df["name"] = df.get("name", "")
     df["border_km"] = 0.0
     return df[["a", "b", "link_type", "border_km", "name"]]
@@ -152,14 +267,17 @@ def read_value_table(path, geo) -> tuple[pd.Series, str]:
         raise CpaError(f"value table {path} needs a 'lad_code' column and a 'value' (£/yr) or "
                        f"'caseload' column", f"its columns are: {_list(df.columns)}")
     codes = df[code_col].str.strip()
+    blank = blank_rows(codes)
+    if blank:
+        raise CpaError(f"value table {path}: empty {code_col!r} on line {_list(blank)}",
+                       "give every row a unit code, or delete the row")
     dupes = codes[codes.duplicated()].unique()
     if len(dupes):
         raise CpaError(f"value table {path}: codes listed more than once: {_list(dupes)}",
                        "give each unit one row")
     unknown = sorted(set(codes) - set(geo.units.index))
     if unknown:
-        raise CpaError(f"value table {path}: unknown unit codes {_list(unknown)}",
-                       "use 2023 LAD codes (e.g. E06000001); see boundaries/units.csv")
+        raise CpaError(f"value table {path}: unknown unit codes {_list(unknown)}", code_hint(geo))
     missing = sorted(set(geo.units.index) - set(codes))
     if missing:
         raise CpaError(f"value table {path} has no row for {len(missing)} units: {_list(missing)}",
@@ -177,6 +295,6 @@ def read_value_table(path, geo) -> tuple[pd.Series, str]:
     if len(neg):
         raise CpaError(f"value table {path}: negative {kind} for {_list(neg)}", "values must be 0 or more")
     if numbers.sum() <= 0:
-        raise CpaError(f"value table {path}: all {kind} values are zero")
+        raise CpaError(f"value table {path}: every {kind} is zero", "at least one unit needs a positive value")
     series = pd.Series(numbers.to_numpy(float), index=codes.to_numpy()).reindex(geo.units.index)
     return series, kind

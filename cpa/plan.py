@@ -13,7 +13,9 @@ embedded geography.
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +26,7 @@ import pandas as pd
 from . import atomic
 from .errors import CpaError
 from .geography import Geography
-from .inputs import _list, existing_file, read_csv
+from .inputs import _list, blank_rows, code_hint, existing_file, read_csv
 
 REFERENCE_DESCRIPTIONS = {
     "pfa43": "the 43 police force areas (PCC areas)",
@@ -78,37 +80,57 @@ class Plan:
         unknown = sorted(set(self.assignment) - known)
         if unknown:
             raise CpaError(f"plan {where} names {len(unknown)} unknown unit codes: {_list(unknown)}",
-                           "use 2023 LAD codes (see boundaries/units.csv)")
+                           code_hint(geo))
         missing = sorted(known - set(self.assignment))
         if missing:
             raise CpaError(f"plan {where} leaves {len(missing)} units without an area: {_list(missing)}",
                            "every LAD must be assigned to exactly one area")
-        empty = [u for u, a in self.assignment.items() if a is None or str(a).strip() == ""]
+        empty = [u for u, a in self.assignment.items() if _text(a) == ""]
         if empty:
-            raise CpaError(f"plan {where} has an empty area for {_list(sorted(empty))}")
+            raise CpaError(f"plan {where} has an empty area for {_list(sorted(empty))}",
+                           "give every unit an area label")
         return self
+
+
+def _reference_hint(geo: Geography, name: str) -> str:
+    if not geo.references:
+        return "reference plans exist only for the embedded England & Wales LADs; give a plan file (CSV or GeoJSON)"
+    lower = {r.lower(): r for r in geo.references}
+    close = difflib.get_close_matches(name.lower(), list(lower), n=1)
+    guess = f"did you mean {lower[close[0]]!r}? " if close else ""
+    return f"{guess}references: {', '.join(sorted(geo.references))}; or give a path to a plan CSV/GeoJSON"
 
 
 def reference_plan(geo: Geography, name: str) -> Plan:
     ref = geo.references.get(name)
     if ref is None:
-        known = ", ".join(sorted(geo.references)) or "none (user geography)"
-        raise CpaError(f"unknown reference plan {name!r}", f"references available: {known}; or give a plan file")
+        raise CpaError(f"unknown reference plan {name!r}", _reference_hint(geo, name))
     names = dict(zip(ref["area"], ref["area_name"]))
     return Plan(dict(zip(ref["lad_code"], ref["area"])), names, label=name).validate(geo)
 
 
+def _text(x) -> str:
+    """A cell as stripped text; None and NaN (JSON null, missing CSV cells) become ''."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return str(x).strip()
+
+
 def _from_rows(codes: pd.Series, areas: pd.Series, names: pd.Series | None, where: str) -> Plan:
-    codes = codes.astype(str).str.strip()
+    codes = codes.map(_text)
+    blank = blank_rows(codes)  # CSV line numbers; GeoJSON codes were checked per feature already
+    if blank:
+        raise CpaError(f"plan {where} has an empty unit code on line {_list(blank)}",
+                       "give every row a unit code, or delete the row")
     dupes = codes[codes.duplicated()].unique()
     if len(dupes):
         raise CpaError(f"plan {where} lists {len(dupes)} units more than once: {_list(dupes)}",
                        "each LAD must appear in exactly one row")
-    areas = areas.astype(str).str.strip()
+    areas = areas.map(_text)
     name_map = {}
     if names is not None:
-        for a, n in zip(areas, names.astype(str).str.strip()):
-            if n and n.lower() != "nan":
+        for a, n in zip(areas, names.map(_text)):
+            if n:  # a literal "NaN" is the user's text: read_csv keeps it and so do we
                 name_map.setdefault(a, n)
     return Plan(dict(zip(codes, areas)), name_map, label=Path(where).stem)
 
@@ -120,9 +142,7 @@ def read_plan(source: str | os.PathLike, geo: Geography) -> Plan:
         return reference_plan(geo, text)
     path = Path(text)
     if not path.exists() and path.suffix == "":
-        known = ", ".join(sorted(geo.references))
-        raise CpaError(f"{text!r} is neither a reference plan nor a file",
-                       f"references: {known}; or give a path to a plan CSV/GeoJSON")
+        raise CpaError(f"{text!r} is neither a reference plan nor a file", _reference_hint(geo, text))
     existing_file(path, "plan file")
     if path.suffix.lower() in (".geojson", ".json"):
         plan = _read_plan_geojson(path)
@@ -137,27 +157,37 @@ def read_plan(source: str | os.PathLike, geo: Geography) -> Plan:
 
 
 def _read_plan_geojson(path: Path) -> Plan:
+    hint = "write plans with `cpa solve`/`cpa evaluate --out`, or use CSV lad_code,area"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        features = doc["features"]
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise CpaError(f"plan file {path} is not a GeoJSON FeatureCollection ({type(exc).__name__}: {exc})",
-                       "write plans with `cpa solve`/`cpa evaluate --out`, or use CSV lad_code,area") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CpaError(f"plan file {path} is not valid JSON ({exc})", hint) from None
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list):
+        raise CpaError(f"plan file {path} is not a GeoJSON FeatureCollection (no list of \"features\")", hint)
     codes, areas, names = [], [], []
     for i, feat in enumerate(features):
-        props = (feat or {}).get("properties") or {}
+        if not isinstance(feat, dict):
+            raise CpaError(f"plan file {path}: feature {i} is not a GeoJSON Feature object", hint)
+        props = feat.get("properties") or {}
+        if not isinstance(props, dict):
+            props = {}
         if "lad_codes" in props and "area" in props:
-            for code in str(props["lad_codes"]).split(";"):
-                codes.append(code)
-                areas.append(props["area"])
-                names.append(props.get("area_name", ""))
+            members = _text(props["lad_codes"]).split(";")
         elif "lad_code" in props and "area" in props:
-            codes.append(props["lad_code"])
-            areas.append(props["area"])
-            names.append(props.get("area_name", ""))
+            members = [props["lad_code"]]
         else:
-            raise CpaError(f"plan file {path}: feature {i} has neither lad_codes+area nor lad_code+area properties")
-    return _from_rows(pd.Series(codes), pd.Series(areas), pd.Series(names), str(path))
+            raise CpaError(f"plan file {path}: feature {i} has neither lad_codes+area nor lad_code+area properties",
+                           f"its properties are: {_list(props, 30) or 'none'}; per-unit features need "
+                           f"lad_code and area, dissolved ones area and lad_codes (';'-joined)")
+        if any(_text(c) == "" for c in members):
+            raise CpaError(f"plan file {path}: feature {i} (area {_text(props['area'])!r}) has an empty unit code",
+                           "lad_codes must be unit codes joined by ';' with nothing empty between them")
+        codes += members
+        areas += [props["area"]] * len(members)
+        names += [props.get("area_name", "")] * len(members)
+    return _from_rows(pd.Series(codes, dtype=object), pd.Series(areas, dtype=object),
+                      pd.Series(names, dtype=object), str(path))
 
 
 def write_plan_csv(plan: Plan, path: str | os.PathLike) -> Path:

@@ -26,6 +26,7 @@ national total.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from dataclasses import dataclass
 
@@ -90,7 +91,9 @@ def _share_within_pfa(geo: Geography, pfa_amount: pd.Series, weight: pd.Series) 
 def demand(geo: Geography, model: str) -> pd.Series:
     """Unscaled demand per unit for a named model."""
     if model not in MODELS:
-        raise CpaError(f"unknown value model {model!r}", f"choose one of: {', '.join(MODELS)}")
+        close = difflib.get_close_matches(str(model).lower(), list(MODELS), n=1)
+        guess = f"did you mean {close[0]!r}? " if close else ""
+        raise CpaError(f"unknown value model {model!r}", f"{guess}choose one of: {', '.join(MODELS)}")
     if model == "population":
         return _need(geo, "population", model)
     if model in ("adults", "crime", "budget2003"):
@@ -115,11 +118,17 @@ def demand(geo: Geography, model: str) -> pd.Series:
     return _need(geo, "males_18_49", model)
 
 
+def check_total(total: float) -> float:
+    """``total`` (£/yr) if it is a positive finite number; the message speaks the CLI's £m."""
+    if not np.isfinite(total) or total <= 0:
+        raise CpaError(f"national total must be a positive amount, got {total / 1e6:g} (£m a year)",
+                       "e.g. --total 450 for £450m a year")
+    return total
+
+
 def contract_values(geo: Geography, model: str = "crime", total: float = DEFAULT_TOTAL) -> ContractValues:
     """Per-unit annual contract value from a named demand model, scaled to ``total`` £/yr."""
-    if not np.isfinite(total) or total <= 0:
-        raise CpaError(f"national total must be a positive number of pounds, got {total}",
-                       "e.g. --total 450 (£m a year)")
+    check_total(total)
     d = demand(geo, model)
     values = d / d.sum() * total
     desc = f"{MODELS[model]}; scaled to £{total / 1e6:,.0f}m/yr"
@@ -130,6 +139,8 @@ def values_from_table(geo: Geography, path, total: float | None = None) -> Contr
     """Per-unit values from a user CSV (``lad_code`` + ``value`` or ``caseload``)."""
     from .inputs import read_value_table
 
+    if total is not None:
+        check_total(total)
     series, kind = read_value_table(path, geo)
     if kind == "caseload":
         scale_to = DEFAULT_TOTAL if total is None else total
