@@ -163,6 +163,108 @@ def map_(plans, out, color_by, png, tiles, **inputs):
         click.echo(f"wrote {png}", err=True)
 
 
+# ------------------------------------------------------------------------- solve
+def solve_options(f):
+    """The commissioner's rules and the solver settings, shared by solve, compare and sweep."""
+    opts = [
+        click.option("--coterminous", type=click.Choice(["strict", "soft", "off"]), default="strict",
+                     show_default=True, help="strict: never split a PFA; soft: splits cost --w-split each; "
+                     "off: PFAs ignored."),
+        click.option("--min-value", type=float, help="Market floor: no area under this value (£m a year)."),
+        click.option("--max-value", type=float, help="No area over this value (£m a year)."),
+        click.option("--max-share", type=float, help="No area over this share of national value (percent)."),
+        click.option("--max-pfas", type=int, help="At most this many PFAs (whole or part) per area."),
+        click.option("--keep-whole", multiple=True, metavar="NAME",
+                     help="Keep a PFA, 2021 region, 'Wales', 'England' or 'London' in one area (repeatable)."),
+        click.option("--lock", multiple=True, metavar="LAD=AREA",
+                     help="Put a LAD in the area labelled AREA (repeatable; same label = same area)."),
+        click.option("--start", metavar="PLAN", help="Warm start from a reference (e.g. trusts35) or plan file."),
+        click.option("--w-travel", type=float, default=1.0, show_default=True,
+                     help="Weight per km of value-weighted mean travel to the hub."),
+        click.option("--w-balance", type=float, default=1.0, show_default=True,
+                     help="Weight per percentage point of national value away from the mean, summed over areas."),
+        click.option("--w-split", type=float, default=5.0, show_default=True,
+                     help="Weight per extra PFA fragment (--coterminous soft)."),
+        click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True),
+        click.option("--time-limit", type=float, default=600.0, show_default=True, help="Seconds, in all."),
+        click.option("--gap", type=float, default=None, help="Stop at this relative gap (e.g. 0.01); the plan "
+                     "is then reported as feasible with its gap, not as optimal."),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--threads", type=int, default=None, help="Solver threads [default: solver's choice]."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def build_solve_options(k, coterminous, min_value, max_value, max_share, max_pfas, keep_whole, lock, start,
+                        w_travel, w_balance, w_split, solver, time_limit, gap, seed, threads):
+    """SolveOptions from CLI values (money in £m, shares in percent), with clear errors."""
+    from cpa.optimise import SolveOptions, Weights
+
+    locks = []
+    for item in lock:
+        if "=" not in item or not item.split("=", 1)[0].strip() or not item.split("=", 1)[1].strip():
+            raise CpaError(f"--lock {item!r} is not LAD=AREA", "e.g. --lock E06000046=South")
+        lad, area = item.split("=", 1)
+        locks.append((lad.strip(), area.strip()))
+    for name, val in (("--min-value", min_value), ("--max-value", max_value), ("--max-share", max_share)):
+        if val is not None and not (val > 0):
+            raise CpaError(f"{name} must be a positive number, got {val}")
+    if max_share is not None and max_share > 100:
+        raise CpaError(f"--max-share is a percentage (0-100], got {max_share}", "e.g. --max-share 25")
+    if time_limit is None or not (time_limit > 0):
+        raise CpaError(f"--time-limit must be positive seconds, got {time_limit}")
+    if gap is not None and not (0 <= gap < 1):
+        raise CpaError(f"--gap is a fraction in [0, 1), got {gap}", "e.g. --gap 0.01 for 1%")
+    for name, val in (("--w-travel", w_travel), ("--w-balance", w_balance), ("--w-split", w_split)):
+        if not (val >= 0):
+            raise CpaError(f"{name} must be 0 or more, got {val}")
+    return SolveOptions(
+        k=k, coterminous=coterminous,
+        min_value=None if min_value is None else min_value * 1e6,
+        max_value=None if max_value is None else max_value * 1e6,
+        max_share=None if max_share is None else max_share / 100,
+        max_pfas=max_pfas, keep_whole=tuple(keep_whole), locks=tuple(locks), start=start,
+        weights=Weights(travel=w_travel, balance=w_balance, split=w_split),
+        solver=solver, time_limit=time_limit, gap=gap, seed=seed, threads=threads)
+
+
+@main.command()
+@click.option("--areas", "k", type=int, required=True, help="Number of areas K.")
+@solve_options
+@geography_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True,
+              help="Folder for plan.csv, plan.geojson, run.json (and map.html).")
+@click.option("--map", "with_map", is_flag=True, help="Also write map.html next to the plan.")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]), default="table",
+              show_default=True, help="How to print the scorecard.")
+def solve(k, out_dir, with_map, fmt, boundaries_file, code_column, name_column, pfa_column, links_file,
+          value_model, values_file, total, **rules):
+    """Draw K contract package areas and prove how good they are.
+
+    Writes OUT/plan.csv, OUT/plan.geojson and OUT/run.json (solver, version,
+    options, input hash, status, objective terms, bound, gap, times) and
+    prints the scorecard and what the solver proved. Exit codes: 0 plan
+    written, 2 bad input, 3 infeasible request (the binding rule is named),
+    4 no plan within the time limit.
+    """
+    from cpa.optimise import solve as run_solve
+    from cpa.optimise import status_line
+    from cpa.outputs import write_solve_outputs
+
+    options = build_solve_options(k, **rules)
+    geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
+                              value_model, values_file, total)
+    result = run_solve(geo, values, options)
+    paths = write_solve_outputs(result, geo, values, out_dir, with_map=with_map)
+    click.echo(result.scorecard.render(fmt), nl=False)
+    if result.report.get("start"):
+        click.echo(f"Start: {result.report['start']}")
+    click.echo(status_line(result.report))
+    click.echo("wrote " + ", ".join(str(p) for p in paths), err=True)
+
+
 # -------------------------------------------------------------------- references
 @main.command()
 def references():

@@ -1,0 +1,327 @@
+"""Solve a request end to end: build, solve-check-cut, repair, name, report.
+
+The loop: solve the MIP; split every area into its connected pieces; if all
+areas are contiguous the solution is feasible for the real problem (and
+optimal if the solver proved it optimal for the relaxation); otherwise add
+separator cuts for every detached piece and solve again, warm-started from the
+best contiguous plan known. Detached pieces are also *repaired* (moved to a
+neighbouring area) to get contiguous incumbents early.
+
+What is reported is what was proven: ``optimal`` only when the best contiguous
+plan's objective meets the best bound of a valid relaxation within 0.01%;
+otherwise ``feasible`` with bound and gap; ``no_solution`` when no contiguous
+plan was found in time (with the bound if there is one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, replace
+
+import networkx as nx
+import numpy as np
+
+from .. import __version__
+from ..errors import CpaError, InfeasibleRequest
+from ..geography import Geography
+from ..metrics import Scorecard, scorecard
+from ..plan import Plan, read_plan
+from ..values import ContractValues
+from .blocks import build_blocks, check_feasibility
+from .model import AreaModel
+from .naming import name_areas
+from .options import SolveOptions
+from .solvers import PROVEN_GAP, relative_gap, run_solver, solver_version
+
+
+class NoPlanFound(CpaError):
+    """The time limit ran out before any contiguous plan was found."""
+
+    exit_code = 4
+
+
+@dataclass
+class SolveResult:
+    """The plan (None if none was found), its scorecard and the solve report."""
+
+    plan: Plan | None
+    scorecard: Scorecard | None
+    report: dict
+
+    @property
+    def status(self) -> str:
+        return self.report["status"]
+
+
+def input_hash(geo: Geography, values: ContractValues, options: SolveOptions) -> str:
+    """Hash of the geography, the values and the options that change the answer."""
+    opts = options.to_dict()
+    for k in ("time_limit", "threads", "max_rounds"):
+        opts.pop(k)
+    text = json.dumps({"geo": geo.fingerprint, "values": values.fingerprint, "options": opts}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class _Search:
+    """State of one solve: the model, the incumbent and the rounds."""
+
+    def __init__(self, model: AreaModel, solver, options: SolveOptions, deadline: float):
+        self.model = model
+        self.solver = solver
+        self.options = options
+        self.deadline = deadline
+        self.incumbent: dict[int, int] | None = None
+        self.incumbent_obj = float("inf")
+        self.incumbent_source = None
+        self.best_bound = -float("inf")
+        self.rounds: list[dict] = []
+
+    # ---------------------------------------------------------- checks
+    def pieces(self, assignment: dict[int, int]) -> list[tuple[int, set[int]]]:
+        """(hub, detached piece) for every piece not holding its area's hub block."""
+        g = self.model.blocks.graph
+        out = []
+        areas: dict[int, list[int]] = {}
+        for b, h in assignment.items():
+            areas.setdefault(h, []).append(b)
+        for h, blocks in sorted(areas.items()):
+            q = int(self.model.hub_block[h])
+            for comp in nx.connected_components(g.subgraph(blocks)):
+                if q not in comp:
+                    out.append((h, set(comp)))
+        return out
+
+    def violations(self, assignment: dict[int, int]) -> list[str]:
+        m, o = self.model, self.options
+        areas: dict[int, list[int]] = {}
+        for b, h in assignment.items():
+            areas.setdefault(h, []).append(b)
+        out = []
+        if len(areas) != o.k:
+            out.append(f"{len(areas)} areas, not {o.k}")
+        for h, blocks in areas.items():
+            val = m.blocks.value[blocks].sum()
+            if o.min_value is not None and val < o.min_value - 1e-6:
+                out.append("floor")
+            if m.cap is not None and val > m.cap + 1e-6:
+                out.append("cap")
+            labels = {m.blocks.lock[b] for b in blocks} - {None}
+            if len(labels) > 1:
+                out.append("locks")
+            if o.max_pfas is not None and len(set().union(*(m.blocks.pfas[b] for b in blocks))) > o.max_pfas:
+                out.append("max_pfas")
+            if int(m.hub_block[h]) not in blocks:
+                out.append("hub")
+        return out
+
+    def offer(self, assignment: dict[int, int], source: str) -> bool:
+        """Keep ``assignment`` as incumbent if it is feasible, contiguous and better."""
+        assignment = self.best_hubs(assignment)
+        if self.pieces(assignment) or self.violations(assignment):
+            return False
+        obj = self.model.term_values(assignment)["objective"]
+        if obj < self.incumbent_obj - 1e-9:
+            self.incumbent, self.incumbent_obj, self.incumbent_source = dict(assignment), obj, source
+            return True
+        return False
+
+    def best_hubs(self, assignment: dict[int, int]) -> dict[int, int]:
+        """Re-pick each area's hub as its cheapest candidate (the 1-median over allowed hubs)."""
+        m = self.model
+        areas: dict[int, list[int]] = {}
+        for b, h in assignment.items():
+            areas.setdefault(h, []).append(b)
+        out = {}
+        for h, blocks in areas.items():
+            cands = [hh for q in blocks for hh in m.hubs_of_block.get(q, [])
+                     if q in m.y and all(m.allows(b, hh) for b in blocks)]
+            best = min(cands, key=lambda hh: (m.cost[blocks, hh].sum(), hh)) if cands else h
+            for b in blocks:
+                out[b] = best
+        return out
+
+    def repair(self, assignment: dict[int, int]) -> dict[int, int]:
+        """Move each detached piece to the neighbouring area it costs least to join."""
+        m = self.model
+        a = dict(assignment)
+        for _ in range(4 * m.blocks.n):
+            bad = self.pieces(a)
+            if not bad:
+                break
+            h, piece = bad[0]
+            nbrs = {a[c] for b in piece for c in m.blocks.graph.neighbors(b) if c not in piece}
+            options = [hh for hh in nbrs if all(m.allows(b, hh) for b in piece)]
+            if not options:
+                break
+            best = min(options, key=lambda hh: (sum(m.cost[b, hh] for b in piece), hh))
+            for b in piece:
+                a[b] = best
+        return a
+
+    # ---------------------------------------------------------- loop
+    def run(self) -> None:
+        m = self.model
+        while len(self.rounds) < self.options.max_rounds:
+            remaining = self.deadline - time.perf_counter()
+            if remaining <= 0.05:
+                break
+            start = m.start_values(self.incumbent) if self.incumbent else None
+            out = run_solver(m.problem, self.solver, time_limit=remaining, gap=self.options.gap,
+                             threads=self.options.threads, seed=self.options.seed, start=start)
+            offset = m.objective_offset
+            row = {"round": len(self.rounds) + 1, "status": out.status, "detail": out.detail,
+                   "objective": None if out.objective is None else out.objective + offset,
+                   "bound": None if out.bound is None else out.bound + offset,
+                   "seconds": round(out.seconds, 3), "pieces": 0, "cuts_added": 0}
+            self.rounds.append(row)
+            if out.status == "infeasible":
+                if self.incumbent is None:
+                    raise _Infeasible()
+                break
+            if out.bound is not None and (out.status in ("optimal", "feasible", "no_solution")):
+                self.best_bound = max(self.best_bound, out.bound + offset)
+            if not out.has_solution:
+                break
+            assignment = m.assignment_from_solution()
+            pieces = self.pieces(assignment)
+            row["pieces"] = len(pieces)
+            if not pieces:
+                self.offer(assignment, f"MIP round {row['round']}")
+                if out.status == "optimal":
+                    # a relaxation's optimum that is feasible is optimal
+                    self.best_bound = max(self.best_bound, out.objective + offset)
+                break
+            self.offer(self.repair(assignment), f"repair after round {row['round']}")
+            for h, piece in pieces:
+                row["cuts_added"] += m.add_separator_cuts(piece, int(m.hub_block[h]))
+
+
+class _Infeasible(Exception):
+    pass
+
+
+def _start_assignment(geo, values, model: AreaModel, source: str) -> tuple[dict[int, int] | None, str]:
+    plan = read_plan(source, geo)
+    block_of = model.blocks.block_of()
+    areas: dict[str, set[int]] = {}
+    for lad, area in plan.assignment.items():
+        areas.setdefault(area, set()).add(block_of[lad])
+    seen: dict[int, str] = {}
+    for area, blocks in areas.items():
+        for b in blocks:
+            if b in seen:
+                return None, (f"start plan {source} splits {model.blocks.names[b]}, which this request keeps "
+                              "whole; it was not used")
+            seen[b] = area
+    assignment = {}
+    for area, blocks in sorted(areas.items()):
+        hub = model.hubs_of_block[min(blocks)][0]
+        for b in blocks:
+            assignment[b] = hub
+    return assignment, f"start plan {source} ({plan.k} areas)"
+
+
+def diagnose(geo, values, options: SolveOptions, solver) -> str:
+    """Which family of constraints makes the request infeasible (each dropped in turn)."""
+    families = []
+    if options.min_value is not None:
+        families.append(("the value floor", replace(options, min_value=None)))
+    if options.max_value is not None or options.max_share is not None:
+        families.append(("the value cap", replace(options, max_value=None, max_share=None)))
+    if options.max_pfas is not None:
+        families.append(("the PFAs-per-area limit", replace(options, max_pfas=None)))
+    if options.locks:
+        families.append(("the locks", replace(options, locks=())))
+    if options.keep_whole:
+        families.append(("the keep-whole groups", replace(options, keep_whole=())))
+    binding = []
+    for label, relaxed in families:
+        try:
+            r = solve(geo, values, replace(relaxed, time_limit=min(60.0, options.time_limit), start=None),
+                      solver=solver, _diagnose=False)
+            if r.plan is not None:
+                binding.append(label)
+        except (InfeasibleRequest, NoPlanFound):
+            continue
+    if binding:
+        return ("no contiguous plan meets all the rules; it becomes feasible without "
+                + " or without ".join(binding))
+    return "no contiguous plan meets all the rules together (no single rule family is to blame)"
+
+
+def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=None,
+          _diagnose: bool = True) -> SolveResult:
+    """Draw ``options.k`` areas. ``solver``: 'highs' (default), 'cbc' or any PuLP solver object.
+
+    Raises :class:`InfeasibleRequest` with the binding rule when no plan can
+    exist, and :class:`NoPlanFound` when the time limit ends with no plan.
+    """
+    solver = solver or options.solver
+    t0 = time.perf_counter()
+    blocks = build_blocks(geo, values, options)
+    check_feasibility(blocks, geo, values, options)
+    model = AreaModel(blocks, geo, values, options)
+    search = _Search(model, solver, options, deadline=t0 + options.time_limit)
+    start_note = None
+    if options.start:
+        start, start_note = _start_assignment(geo, values, model, options.start)
+        if start is not None and not search.offer(start, "start plan"):
+            start_note += "; it breaks a rule of this request (areas, bounds, locks or contiguity), so it was not used"
+    try:
+        search.run()
+    except _Infeasible:
+        why = diagnose(geo, values, options, solver) if _diagnose else "the rules cannot all hold"
+        raise InfeasibleRequest(why, "relax the named rule (see cpa solve --help)") from None
+    total_s = time.perf_counter() - t0
+    bound = search.best_bound if search.best_bound > -float("inf") else None
+    report = {
+        "tool": f"cpa {__version__}",
+        "solver": solver if isinstance(solver, str) else type(solver).__name__,
+        "solver_version": solver_version(solver if isinstance(solver, str) else type(solver).__name__),
+        "options": options.to_dict(),
+        "input_hash": input_hash(geo, values, options),
+        "geography": geo.source, "value_model": values.label,
+        "model": model.size(),
+        "neighbour_cuts_up_front": model.neighbour_cuts,
+        "separator_cuts": model.cuts,
+        "rounds": search.rounds,
+        "build_seconds": round(model.build_seconds, 3),
+        "solve_seconds": round(sum(r["seconds"] for r in search.rounds), 3),
+        "wall_seconds": round(total_s, 3),
+        "start": start_note,
+    }
+    if search.incumbent is None:
+        report.update(status="no_solution", proven_optimal=False, objective=None, bound=bound, gap=None)
+        msg = f"no plan found in {options.time_limit:g} s"
+        if bound is not None:
+            msg += f"; best bound on the objective {bound:.3f}"
+        raise NoPlanFound(msg, "raise --time-limit, or give a starting plan with --start") from None
+    terms = model.term_values(search.incumbent)
+    obj = terms.pop("objective")
+    gap = relative_gap(obj, bound)
+    proven = gap is not None and gap <= PROVEN_GAP and isinstance(solver, str)
+    report.update(status="optimal" if proven else "feasible", proven_optimal=proven, objective=obj,
+                  bound=bound, gap=gap, terms=terms, weights=options.weights.__dict__,
+                  incumbent_from=search.incumbent_source)
+    plan = name_areas(geo, values, model, search.incumbent, label=f"solved K={options.k}")
+    card = scorecard(plan, geo, values, min_value=options.min_value, max_share=options.max_share,
+                     max_value=options.max_value)
+    report["plan_hash"] = hashlib.sha256(plan.to_frame().to_csv(index=False).encode()).hexdigest()[:16]
+    return SolveResult(plan, card, report)
+
+
+def status_line(report: dict) -> str:
+    """One honest line: what the solver proved."""
+    s = report["status"]
+    t = report.get("wall_seconds", 0)
+    if s == "optimal":
+        return f"Proven optimal: objective {report['objective']:.4f} (bound {report['bound']:.4f}) in {t:.1f} s"
+    if s == "feasible":
+        gap = report.get("gap")
+        g = "unknown (no bound)" if gap is None else f"{gap:.2%}"
+        b = "none" if report.get("bound") is None else f"{report['bound']:.4f}"
+        return (f"Feasible, NOT proven optimal: objective {report['objective']:.4f}, best bound {b}, "
+                f"gap {g}, after {t:.1f} s")
+    return f"{s}: {report}"
