@@ -71,8 +71,14 @@ class AreaModel:
     Plans are exchanged as *assignments*: block index -> hub LAD index.
     """
 
-    def __init__(self, blocks: Blocks, geo: Geography, values: ContractValues, options: SolveOptions):
+    def __init__(self, blocks: Blocks, geo: Geography, values: ContractValues, options: SolveOptions,
+                 hub_candidates: set[int] | None = None, radius_km: float | None = None):
+        """``hub_candidates`` (LAD indices) and ``radius_km`` restrict the model (not safe:
+        a bound proved on a restricted model is not a bound for the full problem)."""
         self.blocks = blocks
+        self.hub_candidates = hub_candidates
+        self.radius_km = radius_km
+        self.restricted = hub_candidates is not None or radius_km is not None
         self.geo = geo
         self.values = values
         self.options = options
@@ -115,7 +121,14 @@ class AreaModel:
         self.cost = (member * v[None, :]) @ geo.distance_km
         self.hubs_of_block: dict[int, list[int]] = {}
         for hi, b in enumerate(self.hub_block):
-            self.hubs_of_block.setdefault(int(b), []).append(hi)
+            if self.hub_candidates is None or hi in self.hub_candidates:
+                self.hubs_of_block.setdefault(int(b), []).append(hi)
+        if self.radius_km is not None:
+            # block-to-block distance: closest pair of their LADs
+            d = geo.distance_km
+            to_lad = np.vstack([d[[geo.index_of[u] for u in m]].min(axis=0) for m in bl.members])
+            self.block_km = np.vstack([to_lad[:, [geo.index_of[u] for u in m]].min(axis=1)
+                                       for m in bl.members]).T
         self.cap = self._cap()
         self.allowed = self._allowed_pairs()
 
@@ -128,19 +141,24 @@ class AreaModel:
     def _allowed_pairs(self) -> list[tuple[int, int]]:
         """(block, hub block) pairs that survive safe path-value fixing."""
         bl = self.blocks
+        hub_blocks = [q for q in range(bl.n) if q in self.hubs_of_block]
+
+        def near(b, q):
+            return self.radius_km is None or b == q or self.block_km[b, q] <= self.radius_km
+
         if self.cap is None:
-            return [(b, q) for q in range(bl.n) for b in range(bl.n)]
+            return [(b, q) for q in hub_blocks for b in range(bl.n) if near(b, q)]
         dg = nx.DiGraph()
         dg.add_nodes_from(range(bl.n))
         for a, c in bl.graph.edges:
             dg.add_edge(a, c, w=bl.value[c])
             dg.add_edge(c, a, w=bl.value[a])
         pairs = []
-        for q in range(bl.n):
+        for q in hub_blocks:
             if bl.value[q] > self.cap + 1e-6:
                 continue
             reach = nx.single_source_dijkstra_path_length(dg, q, cutoff=self.cap - bl.value[q] + 1e-6, weight="w")
-            pairs += [(b, q) for b in sorted(reach)]
+            pairs += [(b, q) for b in sorted(reach) if near(b, q)]
         return pairs
 
     # ------------------------------------------------------------ builders
@@ -199,17 +217,34 @@ class AreaModel:
             if self.cap is not None:
                 self.problem += self.area_value(q) <= self.cap * self.y[q], f"cap_{q}"
 
+    def path_values(self, q: int) -> dict[int, float]:
+        """Least value of a connected path from block q to each block (both ends included)."""
+        bl = self.blocks
+        if not hasattr(self, "_path_graph"):
+            dg = nx.DiGraph()
+            dg.add_nodes_from(range(bl.n))
+            for a, c in bl.graph.edges:
+                dg.add_edge(a, c, w=bl.value[c])
+                dg.add_edge(c, a, w=bl.value[a])
+            self._path_graph = dg
+        dist = nx.single_source_dijkstra_path_length(self._path_graph, q, weight="w")
+        return {b: bl.value[q] + d for b, d in dist.items()}
+
     def _add_balance(self) -> None:
         self.dev_up = {q: pulp.LpVariable(f"devup_{q}", lowBound=0) for q in self.hub_blocks}
         self.dev_down = {q: pulp.LpVariable(f"devdown_{q}", lowBound=0) for q in self.hub_blocks}
-        big = [b for b in range(self.blocks.n) if self.blocks.value[b] > self.mean]
         for q in self.hub_blocks:
             self.problem += self.dev_up[q] - self.dev_down[q] == self.area_value(q) - self.mean * self.y[q], \
                 f"dev_{q}"
-            for b in big:
-                if (b, q) in self.r:
-                    self.problem += self.dev_up[q] >= (self.blocks.value[b] - self.mean) * self.r[(b, q)], \
-                        f"devbig_{b}_{q}"
+        # Path-value cuts: if b joins q's area, the area holds a connected path from q to b,
+        # so its value is at least the lightest such path. Only worth it on small block graphs.
+        if len(self.r) > NEIGHBOUR_CUTS_LIMIT:
+            return
+        for q in self.hub_blocks:
+            pv = self.path_values(q)
+            for b in self.members_of[q]:
+                if pv.get(b, 0.0) > self.mean:
+                    self.problem += self.dev_up[q] >= (pv[b] - self.mean) * self.r[(b, q)], f"devpath_{b}_{q}"
 
     def _add_pfa_fragments(self) -> None:
         """PFA-touches-area indicators, needed for the soft split penalty or a PFA cap."""
@@ -352,5 +387,6 @@ class AreaModel:
 
     def size(self) -> dict[str, int]:
         return {"variables": len(self.problem.variables()), "constraints": len(self.problem.constraints),
+                "restricted": self.restricted, "radius_km": self.radius_km,
                 "binaries": len(self.r) + len(self.w), "blocks": self.blocks.n,
                 "candidate_hubs": sum(len(self.hubs_of_block[q]) for q in self.hub_blocks)}

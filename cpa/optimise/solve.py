@@ -202,8 +202,8 @@ class _Infeasible(Exception):
     pass
 
 
-def _start_assignment(geo, values, model: AreaModel, source: str) -> tuple[dict[int, int] | None, str]:
-    plan = read_plan(source, geo)
+def plan_assignment(plan: Plan, model: AreaModel, what: str) -> tuple[dict[int, int] | None, str]:
+    """A plan as block -> hub LAD for ``model`` (hubs re-picked later), or None and why not."""
     block_of = model.blocks.block_of()
     areas: dict[str, set[int]] = {}
     for lad, area in plan.assignment.items():
@@ -212,15 +212,16 @@ def _start_assignment(geo, values, model: AreaModel, source: str) -> tuple[dict[
     for area, blocks in areas.items():
         for b in blocks:
             if b in seen:
-                return None, (f"start plan {source} splits {model.blocks.names[b]}, which this request keeps "
-                              "whole; it was not used")
+                return None, f"{what} splits {model.blocks.names[b]}, which this request keeps whole; it was not used"
             seen[b] = area
     assignment = {}
     for area, blocks in sorted(areas.items()):
-        hub = model.hubs_of_block[min(blocks)][0]
+        hub_block = next((q for q in sorted(blocks) if q in model.y), None)
+        if hub_block is None:
+            return None, f"{what}: area {plan.name(area)} has no candidate hub in this model; it was not used"
         for b in blocks:
-            assignment[b] = hub
-    return assignment, f"start plan {source} ({plan.k} areas)"
+            assignment[b] = model.hubs_of_block[hub_block][0]
+    return assignment, f"{what} ({plan.k} areas)"
 
 
 def diagnose(geo, values, options: SolveOptions, solver) -> str:
@@ -251,9 +252,53 @@ def diagnose(geo, values, options: SolveOptions, solver) -> str:
     return "no contiguous plan meets all the rules together (no single rule family is to blame)"
 
 
+#: Above this many blocks (LAD-level requests) the full model is too big to solve
+#: directly: solve the PFA-level problem first, then a restricted LAD-level model.
+DIRECT_BLOCKS = 80
+#: Restricted LAD-level model: hub candidates per PFA, and the assignment radius.
+HUBS_PER_PFA = 3
+MIN_RADIUS_KM = 120.0
+
+
+def _strict_seed(geo, values, options: SolveOptions, solver, budget: float) -> tuple[Plan | None, dict]:
+    """Solve the same request with PFAs kept whole: a contiguous plan to start from."""
+    strict = replace(options, coterminous="strict", time_limit=budget, start=None, max_rounds=options.max_rounds)
+    try:
+        r = solve(geo, values, strict, solver=solver, _diagnose=False)
+        return r.plan, {"stage": "PFA-level seed (strict coterminosity)", "status": r.report["status"],
+                        "objective_strict": r.report["objective"], "gap": r.report["gap"],
+                        "seconds": r.report["wall_seconds"]}
+    except (InfeasibleRequest, NoPlanFound) as exc:
+        return None, {"stage": "PFA-level seed (strict coterminosity)", "status": "none", "why": exc.message}
+
+
+def _candidate_hubs(geo: Geography, values: ContractValues, seed: Plan | None) -> set[int]:
+    """The HUBS_PER_PFA best 1-median LADs of each PFA, plus the seed plan's hubs."""
+    from ..metrics import hubs as plan_hubs
+
+    v = values.array(geo)
+    d = geo.distance_km
+    out = set()
+    for members in geo.pfa_members.values():
+        idx = np.array([geo.index_of[u] for u in members])
+        own = (v[idx][:, None] * d[np.ix_(idx, idx)]).sum(axis=0)
+        out.update(int(idx[i]) for i in np.argsort(own, kind="stable")[:HUBS_PER_PFA])
+    if seed is not None:
+        out.update(geo.index_of[h] for h in plan_hubs(seed, geo, values).values())
+    return out
+
+
 def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=None,
           _diagnose: bool = True) -> SolveResult:
     """Draw ``options.k`` areas. ``solver``: 'highs' (default), 'cbc' or any PuLP solver object.
+
+    PFA-level requests (strict coterminosity) are solved exactly. LAD-level
+    requests (soft / off) with many units are decomposed: the PFA-level problem
+    gives a contiguous seed plan, then a LAD-level model restricted to a few
+    candidate hubs per PFA and a travel radius improves it. A restricted model
+    proves nothing about the full problem, so such plans are reported as
+    feasible with no bound (``restricted_bound`` says what the restricted model
+    proved about itself).
 
     Raises :class:`InfeasibleRequest` with the binding rule when no plan can
     exist, and :class:`NoPlanFound` when the time limit ends with no plan.
@@ -262,20 +307,42 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
     t0 = time.perf_counter()
     blocks = build_blocks(geo, values, options)
     check_feasibility(blocks, geo, values, options)
-    model = AreaModel(blocks, geo, values, options)
+    stages = []
+    seed_plan = hub_candidates = radius = None
+    if blocks.n > DIRECT_BLOCKS:
+        seed_plan, stage = _strict_seed(geo, values, options, solver, budget=0.25 * options.time_limit)
+        stages.append(stage)
+        hub_candidates = _candidate_hubs(geo, values, seed_plan)
+        radius = MIN_RADIUS_KM
+        if seed_plan is not None:
+            from ..metrics import hubs as plan_hubs, travel
+
+            seed_travel = travel(seed_plan, geo, values, plan_hubs(seed_plan, geo, values))
+            radius = max(MIN_RADIUS_KM, float(seed_travel["max_travel_km"].max()) * 1.1)
+    model = AreaModel(blocks, geo, values, options, hub_candidates=hub_candidates, radius_km=radius)
     search = _Search(model, solver, options, deadline=t0 + options.time_limit)
+    if seed_plan is not None:
+        seed, note = plan_assignment(seed_plan, model, "PFA-level seed plan")
+        stages[-1]["used"] = seed is not None and search.offer(seed, "PFA-level seed plan")
     start_note = None
     if options.start:
-        start, start_note = _start_assignment(geo, values, model, options.start)
+        start, start_note = plan_assignment(read_plan(options.start, geo), model, f"start plan {options.start}")
         if start is not None and not search.offer(start, "start plan"):
             start_note += "; it breaks a rule of this request (areas, bounds, locks or contiguity), so it was not used"
     try:
         search.run()
     except _Infeasible:
+        if model.restricted:
+            raise NoPlanFound("the restricted LAD-level model has no plan and the PFA-level seed failed "
+                              f"({stages[0].get('why', 'no plan')})",
+                              "relax the rules, raise --time-limit, or give --start") from None
         why = diagnose(geo, values, options, solver) if _diagnose else "the rules cannot all hold"
         raise InfeasibleRequest(why, "relax the named rule (see cpa solve --help)") from None
     total_s = time.perf_counter() - t0
     bound = search.best_bound if search.best_bound > -float("inf") else None
+    restricted_bound = None
+    if model.restricted:
+        restricted_bound, bound = bound, None
     report = {
         "tool": f"cpa {__version__}",
         "solver": solver if isinstance(solver, str) else type(solver).__name__,
@@ -284,6 +351,7 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
         "input_hash": input_hash(geo, values, options),
         "geography": geo.source, "value_model": values.label,
         "model": model.size(),
+        "stages": stages,
         "neighbour_cuts_up_front": model.neighbour_cuts,
         "separator_cuts": model.cuts,
         "rounds": search.rounds,
@@ -291,6 +359,7 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
         "solve_seconds": round(sum(r["seconds"] for r in search.rounds), 3),
         "wall_seconds": round(total_s, 3),
         "start": start_note,
+        "restricted_bound": restricted_bound,
     }
     if search.incumbent is None:
         report.update(status="no_solution", proven_optimal=False, objective=None, bound=bound, gap=None)
@@ -322,6 +391,9 @@ def status_line(report: dict) -> str:
         gap = report.get("gap")
         g = "unknown (no bound)" if gap is None else f"{gap:.2%}"
         b = "none" if report.get("bound") is None else f"{report['bound']:.4f}"
-        return (f"Feasible, NOT proven optimal: objective {report['objective']:.4f}, best bound {b}, "
+        line = (f"Feasible, NOT proven optimal: objective {report['objective']:.4f}, best bound {b}, "
                 f"gap {g}, after {t:.1f} s")
+        if report.get("model", {}).get("restricted"):
+            line += " (LAD-level model restricted to candidate hubs and a radius: no bound for the full problem)"
+        return line
     return f"{s}: {report}"
