@@ -22,7 +22,6 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-import shapely
 
 from .errors import CpaError
 
@@ -86,8 +85,8 @@ class Geography:
     ) -> "Geography":
         """Load user polygons (GeoJSON, GeoPackage or shapefile).
 
-        Contiguity is computed from shared borders (positive length in British
-        National Grid, or the file's own projected CRS outside GB); ``links`` is
+        Contiguity is computed from shared borders (measured in the file's own
+        projected CRS, or its UTM zone for geographic files); ``links`` is
         an optional CSV ``a,b[,link_type,name]`` of extra named links (bridges,
         ferries). Without a PFA column every unit is its own group.
         """
@@ -233,21 +232,3 @@ def _load_embedded(folder: str) -> Geography:
     references = {name: grp.drop(columns="plan").reset_index(drop=True)
                   for name, grp in refs_long.groupby("plan", sort=True)}
     return Geography(units=units, links=links, pfas=pfas, references=references, projected_crs=BNG)
-
-
-def shared_border_links(geoms_bng: gpd.GeoSeries, min_km: float = 0.0) -> pd.DataFrame:
-    """Pairs of polygons sharing a border longer than ``min_km`` (projected CRS, metres)."""
-    values = geoms_bng.values
-    tree = shapely.STRtree(values)
-    left, right = tree.query(values, predicate="intersects")
-    rows = []
-    codes = list(geoms_bng.index)
-    for i, j in zip(left, right):
-        if i >= j:
-            continue
-        shared = shapely.intersection(shapely.boundary(values[i]), shapely.boundary(values[j]))
-        length = shapely.length(shared) / 1000.0
-        if length > min_km:
-            a, b = sorted((codes[i], codes[j]))
-            rows.append((a, b, "shared_border", round(length, 3), ""))
-    return pd.DataFrame(rows, columns=["a", "b", "link_type", "border_km", "name"])
