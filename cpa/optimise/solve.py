@@ -60,7 +60,8 @@ def input_hash(geo: Geography, values: ContractValues, options: SolveOptions) ->
     opts = options.to_dict()
     for k in ("time_limit", "threads", "max_rounds"):
         opts.pop(k)
-    text = json.dumps({"geo": geo.fingerprint, "values": values.fingerprint, "options": opts}, sort_keys=True)
+    text = json.dumps({"geo": geo.fingerprint, "values": values.fingerprint, "options": opts}, sort_keys=True,
+                      default=lambda o: o.item() if hasattr(o, "item") else str(o))  # numpy scalars
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -308,6 +309,10 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
     blocks = build_blocks(geo, values, options)
     check_feasibility(blocks, geo, values, options)
     stages = []
+    if blocks.n <= DIRECT_BLOCKS and isinstance(solver, str) and _weights_ok(options):
+        result = _solve_by_partition(geo, values, options, solver, blocks, t0, stages)
+        if result is not None:
+            return result
     seed_plan = hub_candidates = radius = None
     if blocks.n > DIRECT_BLOCKS:
         seed_plan, stage = _strict_seed(geo, values, options, solver, budget=0.25 * options.time_limit)
@@ -321,6 +326,9 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
             radius = max(MIN_RADIUS_KM, float(seed_travel["max_travel_km"].max()) * 1.1)
     model = AreaModel(blocks, geo, values, options, hub_candidates=hub_candidates, radius_km=radius)
     search = _Search(model, solver, options, deadline=t0 + options.time_limit)
+    for stage in stages:
+        if stage.get("fallback_assignment"):
+            stage["used"] = search.offer(stage.pop("fallback_assignment"), stage["stage"])
     if seed_plan is not None:
         seed, note = plan_assignment(seed_plan, model, "PFA-level seed plan")
         stages[-1]["used"] = seed is not None and search.offer(seed, "PFA-level seed plan")
@@ -375,6 +383,143 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
                   bound=bound, gap=gap, terms=terms, weights=options.weights.__dict__,
                   incumbent_from=search.incumbent_source)
     plan = name_areas(geo, values, model, search.incumbent, label=f"solved K={options.k}")
+    card = scorecard(plan, geo, values, min_value=options.min_value, max_share=options.max_share,
+                     max_value=options.max_value)
+    report["plan_hash"] = hashlib.sha256(plan.to_frame().to_csv(index=False).encode()).hexdigest()[:16]
+    return SolveResult(plan, card, report)
+
+
+def _weights_ok(options: SolveOptions) -> bool:
+    w = options.weights
+    return min(w.travel, w.balance, w.split) >= 0
+
+
+class _PartitionModel:
+    """What naming and the report need from a model, for set-partitioning solves."""
+
+    def __init__(self, blocks, geo):
+        self.blocks = blocks
+        self.hubs = list(geo.codes)
+
+
+def _contiguous_plan_ok(ac, assignment: dict[int, int]) -> bool:
+    """Independent check of a block -> hub plan: K connected areas within the rules."""
+    from .heuristics import Partition
+
+    areas: dict[int, set[int]] = {}
+    for b, h in assignment.items():
+        areas.setdefault(h, set()).add(b)
+    if len(areas) != ac.options.k or len(assignment) != ac.blocks.n:
+        return False
+    p = Partition.__new__(Partition)
+    p.ac = ac
+    g = ac.blocks.graph
+    return all(nx.is_connected(g.subgraph(a)) and Partition.feasible_area(p, a) and Partition.floor_ok(p, a)
+               and ac.member[sorted(a)].any(axis=0)[h] for h, a in areas.items())
+
+
+def _partition_start(options, geo, blocks, ac) -> tuple[dict[int, int] | None, str | None]:
+    """A --start plan as block -> hub for the partition solver (None if it does not fit)."""
+    if not options.start:
+        return None, None
+    plan = read_plan(options.start, geo)
+    what = f"start plan {options.start}"
+    block_of = blocks.block_of()
+    areas: dict[str, set[int]] = {}
+    for lad, area in plan.assignment.items():
+        areas.setdefault(area, set()).add(block_of[lad])
+    seen: dict[int, str] = {}
+    for area, bs in areas.items():
+        for b in bs:
+            if b in seen:
+                return None, f"{what} splits {blocks.names[b]}, which this request keeps whole; it was not used"
+            seen[b] = area
+    assignment = {}
+    for bs in areas.values():
+        hub = ac.area_cost(sorted(bs))[1]
+        for b in bs:
+            assignment[b] = hub
+    if not _contiguous_plan_ok(ac, assignment):
+        return None, (f"{what} ({plan.k} areas); it breaks a rule of this request (areas, bounds, locks or "
+                      "contiguity), so it was not used")
+    return assignment, f"{what} ({plan.k} areas)"
+
+
+def _solve_by_partition(geo, values, options: SolveOptions, solver, blocks, t0: float,
+                        stages: list) -> SolveResult | None:
+    """Exact block-level solve: heuristic threshold, enumerated areas, set partitioning MIP.
+    Returns None (after noting why in ``stages``) when the compact model should be used instead."""
+    from .columns import AreaCosts, PartitionOutcome, TooManyColumns, solve_partition
+    from .heuristics import greedy, local_search
+
+    ac = AreaCosts(blocks, geo, values, options)
+    deadline = t0 + options.time_limit
+    incumbent, inc_obj, source = None, float("inf"), None
+    start, start_note = _partition_start(options, geo, blocks, ac)
+    if start is not None:
+        incumbent, inc_obj, source = start, ac.term_values(start)["objective"], "start plan"
+    part = greedy(ac)
+    if part is not None:
+        part = local_search(part, deadline=deadline)
+        a = part.assignment()
+        obj = ac.term_values(a)["objective"]
+        if obj < inc_obj - 1e-9 and _contiguous_plan_ok(ac, a):
+            incumbent, inc_obj, source = a, obj, "greedy merge + local search"
+    heur_s = time.perf_counter() - t0
+    stage = {"stage": "set partitioning over enumerated contiguous areas", "heuristic_objective":
+             None if incumbent is None else inc_obj, "heuristic_seconds": round(heur_s, 3)}
+    stages.append(stage)
+    if incumbent is None:
+        stage["fallback"] = "no heuristic plan to set the enumeration threshold; compact model used"
+        return None
+    try:
+        # HiGHS's presolve probing crawls on wide set partitioning models (20 s on 20k columns);
+        # the LP relaxation is strong, so presolve is not needed
+        extra = {"highs_options": {"presolve": "off"}} if solver == "highs" else {}
+        out = solve_partition(ac, inc_obj, run_solver=lambda prob, **kw: run_solver(prob, solver, **kw, **extra),
+                              time_limit=max(deadline - time.perf_counter(), 0.1), threads=options.threads,
+                              seed=options.seed, start=incumbent)
+    except TooManyColumns:
+        if deadline - time.perf_counter() > 1.0:
+            stage["fallback"] = "too many candidate areas to enumerate; compact model used"
+            stage["fallback_assignment"] = incumbent
+            return None
+        stage["fallback"] = "out of time while enumerating areas: heuristic plan, no bound"
+        out = PartitionOutcome(None, None, None, False, [], 0, 0, 0.0)
+    if out.assignment is not None and out.objective < inc_obj - 1e-9 and _contiguous_plan_ok(ac, out.assignment):
+        incumbent, inc_obj, source = out.assignment, out.objective, f"set partitioning round {len(out.rounds)}"
+    terms = ac.term_values(incumbent)
+    obj = terms.pop("objective")
+    bound = out.bound
+    gap = relative_gap(obj, bound)
+    proven = out.proven and gap is not None and gap <= PROVEN_GAP
+    total_s = time.perf_counter() - t0
+    stage.update(columns=out.columns, enumerated_sets=out.visits)
+    model_info = {"formulation": "set partitioning over enumerated contiguous areas", "columns": out.columns,
+                  "enumerated_sets": out.visits, "blocks": blocks.n, "restricted": False, "radius_km": None,
+                  "binaries": out.columns, "candidate_hubs": geo.n}
+    report = {
+        "tool": f"cpa {__version__}",
+        "solver": solver,
+        "solver_version": solver_version(solver),
+        "options": options.to_dict(),
+        "input_hash": input_hash(geo, values, options),
+        "geography": geo.source, "value_model": values.label,
+        "model": model_info,
+        "stages": stages,
+        "neighbour_cuts_up_front": False,
+        "separator_cuts": 0,
+        "rounds": out.rounds,
+        "build_seconds": round(heur_s + sum(r.get("enumerate_seconds", 0.0) for r in out.rounds), 3),
+        "solve_seconds": round(sum(r["seconds"] for r in out.rounds), 3),
+        "wall_seconds": round(total_s, 3),
+        "start": start_note,
+        "restricted_bound": None,
+        "status": "optimal" if proven else "feasible", "proven_optimal": proven, "objective": obj,
+        "bound": bound, "gap": gap, "terms": terms, "weights": options.weights.__dict__,
+        "incumbent_from": source,
+    }
+    plan = name_areas(geo, values, _PartitionModel(blocks, geo), incumbent, label=f"solved K={options.k}")
     card = scorecard(plan, geo, values, min_value=options.min_value, max_share=options.max_share,
                      max_value=options.max_value)
     report["plan_hash"] = hashlib.sha256(plan.to_frame().to_csv(index=False).encode()).hexdigest()[:16]

@@ -64,9 +64,11 @@ def solver_version(name: str) -> str:
 class HighsWithStart(pulp.HiGHS):
     """PuLP's HiGHS interface plus a warm start passed straight to highspy."""
 
-    def __init__(self, start: dict[str, float] | None = None, seed: int = 0, **kwargs):
+    def __init__(self, start: dict[str, float] | None = None, seed: int = 0,
+                 highs_options: dict | None = None, **kwargs):
         super().__init__(**kwargs)
         self.start = start or {}
+        self.highs_options = dict(highs_options or {})
         self.seed = seed
         self.start_accepted: bool | None = None
 
@@ -75,6 +77,8 @@ class HighsWithStart(pulp.HiGHS):
 
         h = lp.solverModel
         h.setOptionValue("random_seed", int(self.seed))
+        for key, value in sorted(self.highs_options.items()):
+            h.setOptionValue(key, value)
         if self.start:
             index = {v.name: v.index for v in lp.variables()}
             cols = [index[n] for n in self.start if n in index]
@@ -87,10 +91,11 @@ class HighsWithStart(pulp.HiGHS):
 
 
 def solve_highs(problem: pulp.LpProblem, *, time_limit: float, gap: float | None, threads: int | None,
-                seed: int, start: dict[str, float] | None = None, msg: bool = False) -> SolverOutcome:
+                seed: int, start: dict[str, float] | None = None, msg: bool = False,
+                highs_options: dict | None = None) -> SolverOutcome:
     import highspy
 
-    solver = HighsWithStart(start=start, seed=seed, msg=msg, timeLimit=max(float(time_limit), 0.1),
+    solver = HighsWithStart(start=start, seed=seed, highs_options=highs_options, msg=msg, timeLimit=max(float(time_limit), 0.1),
                             gapRel=gap, threads=threads)
     t0 = time.perf_counter()
     problem.solve(solver)
