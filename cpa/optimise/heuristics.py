@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 import networkx as nx
+import numpy as np
 
 from .columns import AreaCosts
 
@@ -136,6 +137,129 @@ def local_search(part: Partition, deadline: float | None = None, max_passes: int
                 part.areas[j].add(b)
                 part.area_of[b] = j
                 part.costs[i], part.costs[j] = c_rest, c_dst
+                improved = True
+        if not improved:
+            break
+    return part
+
+
+class _AreaState:
+    """Incremental cost of one area: travel vector to every LAD, hub mask, value, PFA counts."""
+
+    __slots__ = ("blocks", "cvec", "mask", "value", "pfa_count")
+
+    def __init__(self, ac: AreaCosts, blocks: set[int]):
+        idx = sorted(blocks)
+        self.blocks = set(blocks)
+        self.cvec = ac.cost[idx].sum(axis=0)
+        self.mask = ac.member[idx].any(axis=0)
+        self.value = float(ac.value[idx].sum())
+        self.pfa_count: dict[int, int] = {}
+        for b in idx:
+            for p in ac.block_pfas[b]:
+                self.pfa_count[p] = self.pfa_count.get(p, 0) + 1
+
+
+def _cost(ac: AreaCosts, cvec, mask, value: float, npfas: int) -> float:
+    import numpy as np
+
+    return float(np.where(mask, cvec, np.inf).min()) + ac.bal_scale * abs(value - ac.mean) + ac.ws * npfas
+
+
+def chain_search(part: Partition, deadline: float | None = None, max_chain: int = 12,
+                 max_passes: int = 50) -> Partition:
+    """Local search with chained moves: move block b from its area to a neighbouring area, then
+    keep moving blocks of the same PFAs that border the moved set, as long as that lowers the
+    cost; apply the best prefix of the chain if it improves. A single move that opens a new PFA
+    fragment pays the split penalty at once, so chains are what let soft plans split a PFA."""
+    ac = part.ac
+    g = ac.blocks.graph
+    eps = 1e-9
+    states = [_AreaState(ac, a) for a in part.areas]
+
+    def npfas_after(st: _AreaState, remove: list[int], add: list[int]) -> int:
+        cnt = dict(st.pfa_count)
+        for b in remove:
+            for p in ac.block_pfas[b]:
+                cnt[p] -= 1
+        for b in add:
+            for p in ac.block_pfas[b]:
+                cnt[p] = cnt.get(p, 0) + 1
+        return sum(1 for c in cnt.values() if c > 0)
+
+    def feasible(st_blocks: set[int], value: float, pf: int, labels_ok: bool) -> bool:
+        if ac.cap is not None and value > ac.cap + 1e-6:
+            return False
+        if ac.options.max_pfas is not None and pf > ac.options.max_pfas:
+            return False
+        return labels_ok
+
+    for _ in range(max_passes):
+        improved = False
+        for b in range(ac.blocks.n):
+            if deadline is not None and time.perf_counter() > deadline:
+                part.costs = [_cost(ac, s.cvec, s.mask, s.value, len([c for c in s.pfa_count.values() if c]))
+                              for s in states]
+                return part
+            i = part.area_of[b]
+            src = states[i]
+            if len(src.blocks) == 1:
+                continue
+            targets = sorted({part.area_of[c] for c in g.neighbors(b)} - {i})
+            best = None
+            for j in targets:
+                dst = states[j]
+                moved: list[int] = []
+                cur_src_c, cur_dst_c = src.cvec.copy(), dst.cvec.copy()
+                src_mask, dst_mask = src.mask.copy(), dst.mask.copy()
+                sv, dv = src.value, dst.value
+                base = part.costs[i] + part.costs[j]
+                nxt = b
+                pfas_of_chain = set(ac.block_pfas[b])
+                for _step in range(max_chain):
+                    moved.append(nxt)
+                    cur_src_c = cur_src_c - ac.cost[nxt]
+                    cur_dst_c = cur_dst_c + ac.cost[nxt]
+                    src_mask = src_mask & ~ac.member[nxt]
+                    dst_mask = dst_mask | ac.member[nxt]
+                    sv -= ac.value[nxt]
+                    dv += ac.value[nxt]
+                    rest = src.blocks - set(moved)
+                    if not rest:
+                        break
+                    fl = ac.options.min_value
+                    if fl is not None and sv < fl - 1e-6:
+                        break
+                    labels = {ac.blocks.lock[x] for x in dst.blocks | set(moved)} - {None}
+                    pf_d = npfas_after(dst, [], moved)
+                    if not feasible(dst.blocks, dv, pf_d, len(labels) <= 1):
+                        break
+                    if nx.is_connected(g.subgraph(rest)):
+                        c_s = _cost(ac, cur_src_c, src_mask, sv, npfas_after(src, moved, []))
+                        c_d = _cost(ac, cur_dst_c, dst_mask, dv, pf_d)
+                        d = c_s + c_d - base
+                        if d < -eps and (best is None or d < best[0] - eps):
+                            best = (d, j, list(moved))
+                    # extend the chain: the neighbour in the source area, in the chain's PFAs, that
+                    # keeps the source cheapest (fixed order on ties)
+                    moved_set = set(moved)
+                    cands = sorted({c for x in moved for c in g.neighbors(x)
+                                    if c in src.blocks and c not in moved_set and ac.block_pfas[c] & pfas_of_chain})
+                    if not cands:
+                        break
+                    nxt = min(cands, key=lambda c: (float(ac.cost[c][dst_mask].min())
+                                                   - float(ac.cost[c][src_mask].min()), c))
+            if best is not None:
+                _, j, moved = best
+                for x in moved:
+                    part.areas[i].discard(x)
+                    part.areas[j].add(x)
+                    part.area_of[x] = j
+                states[i] = _AreaState(ac, part.areas[i])
+                states[j] = _AreaState(ac, part.areas[j])
+                for s in (i, j):
+                    part.costs[s] = _cost(ac, states[s].cvec, states[s].mask, states[s].value,
+                                          len([c for c in states[s].pfa_count.values() if c]))
                 improved = True
         if not improved:
             break

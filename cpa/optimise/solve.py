@@ -273,6 +273,128 @@ def _strict_seed(geo, values, options: SolveOptions, solver, budget: float) -> t
         return None, {"stage": "PFA-level seed (strict coterminosity)", "status": "none", "why": exc.message}
 
 
+#: Sketch settings tried for LAD-level incumbents: (split PFAs above this x mean, pieces of this x mean).
+SKETCHES = ((0.75, 0.5), (0.75, 1.0), (1.0, 0.25), (0.75, 0.34))
+
+
+def _lad_heuristic(geo, values, options: SolveOptions, blocks, seed: Plan | None, deadline: float,
+                   stages: list) -> tuple[dict[int, int] | None, float, str | None]:
+    """LAD-level incumbents: the strict seed refined by chained LAD moves, and greedy + local
+    search on coarse 'sketch' blocks (big PFAs cut into pieces) refined the same way. All
+    deterministic; the best contiguous plan within the rules is returned (block -> hub LAD)."""
+    from . import sketch as sk
+    from .columns import AreaCosts
+    from .heuristics import Partition, chain_search, greedy, local_search
+
+    ac = AreaCosts(blocks, geo, values, options)
+    best, best_obj, best_src = None, float("inf"), None
+
+    def refine(areas: list[set[int]], label: str, ts: float) -> None:
+        nonlocal best, best_obj, best_src
+        part = Partition(ac, areas)
+        part = chain_search(part, deadline=deadline)
+        part = local_search(part, deadline=deadline)
+        a = part.assignment()
+        obj = ac.term_values(a)["objective"]
+        ok = _contiguous_plan_ok(ac, a)
+        stages.append({"stage": f"LAD-level heuristic: {label}", "objective": obj, "valid": ok,
+                       "seconds": round(time.perf_counter() - ts, 3)})
+        if ok and obj < best_obj - 1e-9:
+            best, best_obj, best_src = a, obj, label
+
+    if seed is not None:
+        ts = time.perf_counter()
+        block_of = blocks.block_of()
+        areas: dict[str, set[int]] = {}
+        for lad, area in seed.assignment.items():
+            areas.setdefault(area, set()).add(block_of[lad])
+        refine([areas[a] for a in sorted(areas)], "PFA-level seed + chained LAD moves", ts)
+    for above, piece in SKETCHES:
+        if time.perf_counter() > deadline:
+            break
+        ts = time.perf_counter()
+        coarse, groups = sk.sketch_blocks(blocks, ac.mean, split_above=above, piece=piece)
+        if coarse.n > 150:
+            continue
+        cac = AreaCosts(coarse, geo, values, options)
+        part = greedy(cac)
+        if part is None:
+            continue
+        part = local_search(part, deadline=deadline)
+        part = chain_search(part, deadline=deadline)
+        refine([set(b for g in a for b in groups[g]) for a in part.areas],
+               f"sketch blocks (PFAs above {above:g} x mean cut into {piece:g} x mean pieces)", ts)
+    return best, best_obj, best_src
+
+
+def _solve_lad_level(geo, values, options: SolveOptions, solver, blocks, seed_plan: Plan | None, t0: float,
+                     stages: list) -> SolveResult | None:
+    """LAD-level requests: heuristic incumbents, then the LP relaxation of the full LAD-level model
+    (every hub, no contiguity, with valid split-balance cuts) for a bound on the whole problem.
+    Returns None when no heuristic plan was found (the compact search is used instead)."""
+    from .solvers import solve_lp_bound
+
+    deadline = t0 + options.time_limit
+    heur_deadline = t0 + min(0.3 * options.time_limit, 60.0)
+    incumbent, inc_obj, source = _lad_heuristic(geo, values, options, blocks, seed_plan, heur_deadline, stages)
+    start_note = None
+    model = AreaModel(blocks, geo, values, options)
+    search = _Search(model, solver, options, deadline=deadline)
+    if incumbent is not None:
+        search.offer(incumbent, source)
+    if options.start:
+        start, start_note = plan_assignment(read_plan(options.start, geo), model, f"start plan {options.start}")
+        if start is not None and not search.offer(start, "start plan"):
+            start_note += "; it breaks a rule of this request (areas, bounds, locks or contiguity), so it was not used"
+    if search.incumbent is None:
+        return None
+    first_plan_s = time.perf_counter() - t0
+    rounds = []
+    bound = None
+    remaining = deadline - time.perf_counter()
+    split_cuts = model.add_split_balance_cuts()
+    if remaining > 1.0:
+        out = solve_lp_bound(model.problem, time_limit=remaining, threads=options.threads, seed=options.seed)
+        rounds.append({"round": 1, "stage": "LP relaxation of the full LAD-level model (bound only)",
+                       "split_balance_cuts": split_cuts,
+                       "status": out.status, "detail": out.detail,
+                       "bound": None if out.bound is None else out.bound + model.objective_offset,
+                       "seconds": round(out.seconds, 3)})
+        if out.status == "optimal" and out.bound is not None:
+            bound = out.bound + model.objective_offset
+    terms = model.term_values(search.incumbent)
+    obj = terms.pop("objective")
+    gap = relative_gap(obj, bound)
+    proven = gap is not None and gap <= PROVEN_GAP
+    report = {
+        "tool": f"cpa {__version__}",
+        "solver": solver,
+        "solver_version": solver_version(solver),
+        "options": options.to_dict(),
+        "input_hash": input_hash(geo, values, options),
+        "geography": geo.source, "value_model": values.label,
+        "model": model.size(),
+        "stages": stages,
+        "neighbour_cuts_up_front": model.neighbour_cuts,
+        "separator_cuts": 0,
+        "rounds": rounds,
+        "build_seconds": round(model.build_seconds, 3),
+        "solve_seconds": round(sum(r["seconds"] for r in rounds), 3),
+        "first_plan_seconds": round(first_plan_s, 3),
+        "wall_seconds": round(time.perf_counter() - t0, 3),
+        "start": start_note,
+        "restricted_bound": None,
+        "status": "optimal" if proven else "feasible", "proven_optimal": proven, "objective": obj,
+        "bound": bound, "gap": gap, "terms": terms, "weights": options.weights.__dict__,
+        "incumbent_from": search.incumbent_source,
+    }
+    plan = name_areas(geo, values, model, search.incumbent, label=f"solved K={options.k}")
+    card = scorecard(plan, geo, values, min_value=options.min_value, max_share=options.max_share,
+                     max_value=options.max_value)
+    report["plan_hash"] = hashlib.sha256(plan.to_frame().to_csv(index=False).encode()).hexdigest()[:16]
+    return SolveResult(plan, card, report)
+
+
 def _candidate_hubs(geo: Geography, values: ContractValues, seed: Plan | None) -> set[int]:
     """The HUBS_PER_PFA best 1-median LADs of each PFA, plus the seed plan's hubs."""
     from ..metrics import hubs as plan_hubs
@@ -293,13 +415,18 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
           _diagnose: bool = True) -> SolveResult:
     """Draw ``options.k`` areas. ``solver``: 'highs' (default), 'cbc' or any PuLP solver object.
 
-    PFA-level requests (strict coterminosity) are solved exactly. LAD-level
-    requests (soft / off) with many units are decomposed: the PFA-level problem
-    gives a contiguous seed plan, then a LAD-level model restricted to a few
-    candidate hubs per PFA and a travel radius improves it. A restricted model
-    proves nothing about the full problem, so such plans are reported as
-    feasible with no bound (``restricted_bound`` says what the restricted model
-    proved about itself).
+    Block-level requests (strict coterminosity: 43 PFAs) are solved exactly by set
+    partitioning over enumerated contiguous areas (:mod:`.columns`), with a greedy + local
+    search plan as the enumeration threshold; if the enumeration is too large, the compact
+    r/w model with the solve-check-cut loop is used instead (warm-started from that plan).
+
+    LAD-level requests (soft / off) with many units: incumbents from the PFA-level optimum
+    and from coarse "sketch" blocks (big PFAs cut into pieces), refined by chained LAD moves
+    (:mod:`.heuristics`); the bound is the LP relaxation of the full LAD-level model (every
+    hub, no contiguity, plus valid split-balance cuts), valid for the whole problem. With
+    negative weights or a solver object, the older LAD-level model restricted to candidate
+    hubs and a radius is used, and reported with no bound (``restricted_bound`` says what the
+    restricted model proved about itself).
 
     Raises :class:`InfeasibleRequest` with the binding rule when no plan can
     exist, and :class:`NoPlanFound` when the time limit ends with no plan.
@@ -315,8 +442,14 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
             return result
     seed_plan = hub_candidates = radius = None
     if blocks.n > DIRECT_BLOCKS:
-        seed_plan, stage = _strict_seed(geo, values, options, solver, budget=0.25 * options.time_limit)
+        seed_plan, stage = _strict_seed(geo, values, options, solver, budget=min(0.25 * options.time_limit, 60.0))
         stages.append(stage)
+        seed_stage = stage
+        if _weights_ok(options) and isinstance(solver, str):
+            result = _solve_lad_level(geo, values, options, solver, blocks, seed_plan, t0, stages)
+            if result is not None:
+                return result
+        # otherwise: a LAD-level model restricted to candidate hubs and a radius (no bound)
         hub_candidates = _candidate_hubs(geo, values, seed_plan)
         radius = MIN_RADIUS_KM
         if seed_plan is not None:
@@ -326,12 +459,12 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
             radius = max(MIN_RADIUS_KM, float(seed_travel["max_travel_km"].max()) * 1.1)
     model = AreaModel(blocks, geo, values, options, hub_candidates=hub_candidates, radius_km=radius)
     search = _Search(model, solver, options, deadline=t0 + options.time_limit)
+    if seed_plan is not None:
+        seed, note = plan_assignment(seed_plan, model, "PFA-level seed plan")
+        seed_stage["used"] = seed is not None and search.offer(seed, "PFA-level seed plan")
     for stage in stages:
         if stage.get("fallback_assignment"):
             stage["used"] = search.offer(stage.pop("fallback_assignment"), stage["stage"])
-    if seed_plan is not None:
-        seed, note = plan_assignment(seed_plan, model, "PFA-level seed plan")
-        stages[-1]["used"] = seed is not None and search.offer(seed, "PFA-level seed plan")
     start_note = None
     if options.start:
         start, start_note = plan_assignment(read_plan(options.start, geo), model, f"start plan {options.start}")
