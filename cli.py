@@ -265,6 +265,114 @@ def solve(k, out_dir, with_map, fmt, boundaries_file, code_column, name_column, 
     click.echo("wrote " + ", ".join(str(p) for p in paths), err=True)
 
 
+# ------------------------------------------------------------------ compare
+def _explicit(ctx, rules: dict) -> dict:
+    """The solve options actually typed on the command line (not click's defaults)."""
+    from click.core import ParameterSource
+
+    given = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    return {k: v for k, v in rules.items() if ctx.get_parameter_source(k) in given}
+
+
+@main.command("compare")
+@click.option("--areas", "ks", type=int, multiple=True, metavar="K", help="Solve for K areas (repeatable).")
+@click.option("--reference", "refs", multiple=True, metavar="PLAN",
+              help="An existing plan to compare: pfa43, trusts35, crc21, regions12 or a plan file (repeatable).")
+@click.option("--scenario", type=click.Path(dir_okay=False),
+              help="TOML file listing the options (see examples/compare_16_vs_35.toml); solve flags given "
+                   "here override it.")
+@solve_options
+@geography_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the comparison [default: the scenario's out, else 'compare'].")
+@click.pass_context
+def compare_cmd(ctx, ks, refs, scenario, out_dir, boundaries_file, code_column, name_column, pfa_column,
+                links_file, value_model, values_file, total, **rules):
+    """Compare solved options and existing plans side by side.
+
+    Each --areas K is solved with the solve options (--time-limit applies to
+    each solve); each --reference is scored as it is. Or give --scenario
+    FILE.toml with per-option settings. Writes OUT/comparison.csv,
+    comparison.md, report.html (table, commentary, map, pictures), map.html
+    (every option a layer) and OUT/<option>/plan.csv, plan.geojson (and
+    run.json for solves), all only once every option is done. Exit codes as
+    for solve: 3 if an option is infeasible, 4 if a solve found no plan.
+    """
+    from cpa.compare import Option, commentary, compare, read_scenario, render_table, write_comparison
+
+    title = description = None
+    if scenario:
+        if ks or refs:
+            raise CpaError("give either --scenario or --areas/--reference, not both",
+                           "list every option in the scenario file")
+        sc = read_scenario(scenario)
+        override = _explicit(ctx, rules)
+        options = sc.build(build_solve_options, base=rules, override=override)
+        flags = sc.score_rules(build_solve_options, base=rules, override=override)
+        title, description, out_dir = sc.title, sc.description, out_dir or sc.out
+    else:
+        if not ks and not refs:
+            raise CpaError("nothing to compare", "give --areas K and/or --reference PLAN (repeatable), "
+                           "or --scenario FILE.toml")
+        options = [Option.solved(build_solve_options(k, **rules)) for k in ks]
+        options += [Option.reference(r) for r in refs]
+        base = build_solve_options(1, **rules)
+        flags = {"min_value": base.min_value, "max_share": base.max_share, "max_value": base.max_value}
+    out_dir = out_dir or "compare"
+    geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
+                              value_model, values_file, total)
+    result = compare(options, geo, values, **flags, progress=lambda text: click.echo(text, err=True))
+    paths = write_comparison(result, geo, values, out_dir, title=title, description=description)
+    click.echo(render_table(result.table), nl=False)
+    trusts = geo.references.get("trusts35")
+    for line in commentary(result, None if trusts is None else int(trusts["area"].nunique())):
+        click.echo(f"- {line}")
+    click.echo(f"wrote {len(paths)} files to {out_dir}; open {Path(out_dir) / 'report.html'}", err=True)
+
+
+# -------------------------------------------------------------------- sweep
+@main.command("sweep")
+@click.option("--areas", "k_specs", multiple=True, required=True, metavar="RANGE",
+              help="K values: a range A-B, a list 12,16,21 or both (6-10,35); repeatable.")
+@solve_options
+@geography_options
+@click.option("--jobs", type=int, default=None, help="Solves run at once, one process each [default: CPUs].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="sweep", show_default=True,
+              help="Folder for sweep.csv and the PNG curves.")
+def sweep_cmd(k_specs, jobs, out_dir, boundaries_file, code_column, name_column, pfa_column, links_file,
+              value_model, values_file, total, **rules):
+    """Solve every K in a range and draw how the plans change with K.
+
+    --time-limit is PER K (each solve gets the full limit), so a sweep of n
+    Ks takes up to n x limit / jobs. Progress (K, status, gap, seconds) goes
+    to stderr as each K finishes. An infeasible K (e.g. K > 43 under strict
+    coterminosity, or a --min-value floor too high) is a row with its reason,
+    not an error. Writes OUT/sweep.csv and curves against K (travel, balance,
+    smallest contract, splits, solve time) marking K = 16, 21, 35 and the
+    reference plans.
+    """
+    from cpa.compare import parse_k_values, reference_points, render_sweep, sweep, write_sweep
+
+    ks = parse_k_values(k_specs)
+    if jobs is not None and jobs < 1:
+        raise CpaError(f"--jobs must be at least 1, got {jobs}")
+    base = build_solve_options(ks[0], **rules)
+    geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
+                              value_model, values_file, total)
+
+    def progress(row, done, n):
+        gap = "" if row["gap"] is None else f"  gap {row['gap']:.2%}"
+        why = f"  {row['reason'].split(' (hint:')[0]}" if row["reason"] else ""
+        click.echo(f"[{done}/{n}] K={row['K']}: {row['status']}{gap}  {row['seconds']:.1f} s{why}", err=True)
+
+    click.echo(f"sweeping K = {', '.join(map(str, ks)) if len(ks) < 8 else f'{ks[0]}..{ks[-1]} ({len(ks)} values)'}"
+               f", up to {base.time_limit:g} s each", err=True)
+    df = sweep(ks, base, geo, values, jobs=jobs, progress=progress)
+    paths = write_sweep(df, out_dir, reference_points(geo, values))
+    click.echo(render_sweep(df), nl=False)
+    click.echo("wrote " + ", ".join(str(p) for p in paths), err=True)
+
+
 # -------------------------------------------------------------------- references
 @main.command()
 def references():
