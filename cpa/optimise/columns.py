@@ -54,8 +54,10 @@ from .blocks import Blocks
 from .options import SolveOptions
 
 #: Give up (fall back to the compact model) beyond this many enumerated sets.
-MAX_VISITS = 400_000
-MAX_COLUMNS = 150_000
+MAX_VISITS = 1_500_000
+MAX_COLUMNS = 300_000
+#: Share of the time limit the enumeration may use before giving up.
+ENUM_SHARE = 0.4
 
 
 class TooManyColumns(Exception):
@@ -233,7 +235,7 @@ def solve_partition(ac: AreaCosts, threshold: float, *, run_solver, time_limit: 
     n = ac.blocks.n
     for _ in range(max_passes):
         te = time.perf_counter()
-        cols, visits = enumerate_columns(ac, threshold, deadline=t0 + time_limit)
+        cols, visits = enumerate_columns(ac, threshold, deadline=t0 + ENUM_SHARE * time_limit)
         enum_s = time.perf_counter() - te
         remaining = time_limit - (time.perf_counter() - t0)
         if remaining <= 0.05:
