@@ -29,20 +29,21 @@ from cpa.errors import CpaError  # noqa: E402
 from cpa.optimise import SolveOptions, solve  # noqa: E402
 
 DEFAULT_CASES = ["strict:16", "strict:21", "strict:35", "soft:16", "soft:21"]
-COLUMNS = ["k", "mode", "variables", "constraints", "binaries", "build_s", "solve_s", "wall_s", "status",
+COLUMNS = ["k", "mode", "formulation", "variables", "constraints", "binaries", "build_s", "solve_s", "wall_s", "status",
            "objective", "bound", "gap", "first_plan_s", "rounds", "restricted"]
 
 
 def first_plan_seconds(report: dict) -> float | None:
     """Seconds until a contiguous plan was in hand (seed stage or first contiguous round)."""
-    t = 0.0
     for stage in report.get("stages", []):
-        if stage.get("used"):
+        if stage.get("heuristic_seconds") is not None:  # greedy + local search plan before any MIP
+            return round(stage["heuristic_seconds"], 2)
+        if stage.get("used") and stage.get("seconds") is not None:
             return round(stage["seconds"], 2)
-    t += report.get("build_seconds", 0.0)
+    t = report.get("build_seconds", 0.0)
     for r in report.get("rounds", []):
         t += r["seconds"]
-        if r["objective"] is not None and r["pieces"] == 0:
+        if r["objective"] is not None and r.get("pieces", 0) == 0:
             return round(t, 2)
     return None
 
@@ -58,7 +59,8 @@ def run_case(geo, values, case: str, time_limit: float) -> dict:
     rep = r.report
     fmt = lambda x, d=4: None if x is None else round(float(x), d)  # noqa: E731
     return {
-        "k": int(k), "mode": mode, "variables": rep["model"]["variables"],
+        "k": int(k), "mode": mode, "formulation": rep["model"].get("formulation", "compact MIP"),
+        "variables": rep["model"]["variables"],
         "constraints": rep["model"]["constraints"], "binaries": rep["model"]["binaries"],
         "build_s": fmt(rep["build_seconds"], 2), "solve_s": fmt(rep["solve_seconds"], 2),
         "wall_s": fmt(rep["wall_seconds"], 2), "status": rep["status"], "objective": fmt(rep["objective"]),

@@ -112,18 +112,10 @@ class AreaCosts:
         return float(cvec[hub]) + self.bal_scale * abs(val - self.mean) + self.ws * pf, hub
 
     def term_values(self, assignment: dict[int, int]) -> dict[str, float]:
-        """The objective terms of block -> hub LAD, as :meth:`.model.AreaModel.term_values` computes them."""
-        cost = sum(self.raw_cost[b, h] for b, h in assignment.items()) / self.total
-        area_val: dict[int, float] = {}
-        for b, h in assignment.items():
-            area_val[h] = area_val.get(h, 0.0) + self.blocks.value[b]
-        balance = 100.0 * sum(abs(v - self.mean) for v in area_val.values()) / self.total
-        touched = {(p, h) for b, h in assignment.items() for p in self.blocks.pfas[b]}
-        frags = len(touched) - len(self.geo.pfa_members)
-        w = self.options.weights
-        split_cost = w.split * frags if self.options.coterminous == "soft" else 0.0
-        return {"travel_km": float(cost), "balance_pct": float(balance), "pfa_fragments": int(frags),
-                "objective": float(w.travel * cost + w.balance * balance + split_cost)}
+        """The objective terms of block -> hub LAD, exactly as the compact model scores them."""
+        from .model import objective_terms
+
+        return objective_terms(assignment, self.raw_cost, self.blocks, self.geo, self.options, self.total)
 
     def offset(self) -> float:
         return -self.ws * len(self.pfa_ids)

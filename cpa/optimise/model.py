@@ -65,6 +65,24 @@ from .options import SolveOptions
 NEIGHBOUR_CUTS_LIMIT = 20_000
 
 
+def objective_terms(assignment: dict[int, int], cost: np.ndarray, blocks: Blocks, geo: Geography,
+                    options: SolveOptions, total: float) -> dict[str, float]:
+    """The objective and its terms for an assignment block -> hub LAD, with ``cost[b, h]`` the
+    value-weighted km of block ``b`` to LAD ``h``. The one definition every solver path scores by."""
+    travel = sum(cost[b, h] for b, h in assignment.items()) / total
+    mean = total / options.k
+    area_val: dict[int, float] = {}
+    for b, h in assignment.items():
+        area_val[h] = area_val.get(h, 0.0) + blocks.value[b]
+    balance = 100.0 * sum(abs(v - mean) for v in area_val.values()) / total
+    touched = {(p, h) for b, h in assignment.items() for p in blocks.pfas[b]}
+    frags = len(touched) - len(geo.pfa_members)
+    w = options.weights
+    split_cost = w.split * frags if options.coterminous == "soft" else 0.0
+    return {"travel_km": float(travel), "balance_pct": float(balance), "pfa_fragments": int(frags),
+            "objective": float(w.travel * travel + w.balance * balance + split_cost)}
+
+
 class AreaModel:
     """The PuLP model of one request, plus the data to read a plan back.
 
@@ -365,17 +383,7 @@ class AreaModel:
     # ------------------------------------------------------------ reading back
     def term_values(self, assignment: dict[int, int]) -> dict[str, float]:
         """Objective terms of an assignment block -> hub LAD index (computed, not read from the LP)."""
-        cost = sum(self.cost[b, h] for b, h in assignment.items()) / self.total
-        area_val: dict[int, float] = {}
-        for b, h in assignment.items():
-            area_val[h] = area_val.get(h, 0.0) + self.blocks.value[b]
-        balance = 100.0 * sum(abs(v - self.mean) for v in area_val.values()) / self.total
-        touched = {(p, h) for b, h in assignment.items() for p in self.blocks.pfas[b]}
-        frags = len(touched) - len(self.geo.pfa_members)
-        w = self.options.weights
-        split_cost = w.split * frags if self.options.coterminous == "soft" else 0.0
-        return {"travel_km": float(cost), "balance_pct": float(balance), "pfa_fragments": int(frags),
-                "objective": float(w.travel * cost + w.balance * balance + split_cost)}
+        return objective_terms(assignment, self.cost, self.blocks, self.geo, self.options, self.total)
 
     def assignment_from_solution(self) -> dict[int, int]:
         hub_of_area = {}

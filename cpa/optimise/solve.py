@@ -203,18 +203,26 @@ class _Infeasible(Exception):
     pass
 
 
-def plan_assignment(plan: Plan, model: AreaModel, what: str) -> tuple[dict[int, int] | None, str]:
-    """A plan as block -> hub LAD for ``model`` (hubs re-picked later), or None and why not."""
-    block_of = model.blocks.block_of()
+def plan_blocks(plan: Plan, blocks, what: str) -> tuple[dict[str, set[int]] | None, str | None]:
+    """A plan's areas as sets of blocks, or None and why not (it splits a block the request keeps whole)."""
+    block_of = blocks.block_of()
     areas: dict[str, set[int]] = {}
     for lad, area in plan.assignment.items():
         areas.setdefault(area, set()).add(block_of[lad])
     seen: dict[int, str] = {}
-    for area, blocks in areas.items():
-        for b in blocks:
+    for area, members in areas.items():
+        for b in members:
             if b in seen:
-                return None, f"{what} splits {model.blocks.names[b]}, which this request keeps whole; it was not used"
+                return None, f"{what} splits {blocks.names[b]}, which this request keeps whole; it was not used"
             seen[b] = area
+    return areas, None
+
+
+def plan_assignment(plan: Plan, model: AreaModel, what: str) -> tuple[dict[int, int] | None, str]:
+    """A plan as block -> hub LAD for ``model`` (hubs re-picked later), or None and why not."""
+    areas, why = plan_blocks(plan, model.blocks, what)
+    if areas is None:
+        return None, why
     assignment = {}
     for area, blocks in sorted(areas.items()):
         hub_block = next((q for q in sorted(blocks) if q in model.y), None)
@@ -557,16 +565,9 @@ def _partition_start(options, geo, blocks, ac) -> tuple[dict[int, int] | None, s
         return None, None
     plan = read_plan(options.start, geo)
     what = f"start plan {options.start}"
-    block_of = blocks.block_of()
-    areas: dict[str, set[int]] = {}
-    for lad, area in plan.assignment.items():
-        areas.setdefault(area, set()).add(block_of[lad])
-    seen: dict[int, str] = {}
-    for area, bs in areas.items():
-        for b in bs:
-            if b in seen:
-                return None, f"{what} splits {blocks.names[b]}, which this request keeps whole; it was not used"
-            seen[b] = area
+    areas, why = plan_blocks(plan, blocks, what)
+    if areas is None:
+        return None, why
     assignment = {}
     for bs in areas.values():
         hub = ac.area_cost(sorted(bs))[1]
@@ -628,7 +629,8 @@ def _solve_by_partition(geo, values, options: SolveOptions, solver, blocks, t0: 
     proven = out.proven and gap is not None and gap <= PROVEN_GAP
     total_s = time.perf_counter() - t0
     stage.update(columns=out.columns, enumerated_sets=out.visits)
-    model_info = {"formulation": "set partitioning over enumerated contiguous areas", "columns": out.columns,
+    model_info = {"formulation": "set partitioning over enumerated contiguous areas",
+                  "variables": out.columns, "constraints": blocks.n + 1, "columns": out.columns,
                   "enumerated_sets": out.visits, "blocks": blocks.n, "restricted": False, "radius_km": None,
                   "binaries": out.columns, "candidate_hubs": geo.n}
     report = {
