@@ -65,6 +65,14 @@ def input_hash(geo: Geography, values: ContractValues, options: SolveOptions) ->
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def report_header(geo: Geography, values: ContractValues, options: SolveOptions, solver) -> dict:
+    """What every run report starts with: tool, solver and version, options, input hash, inputs."""
+    name = solver if isinstance(solver, str) else type(solver).__name__
+    return {"tool": f"cpa {__version__}", "solver": name, "solver_version": solver_version(name),
+            "options": options.to_dict(), "input_hash": input_hash(geo, values, options),
+            "geography": geo.source, "value_model": values.label}
+
+
 class _Search:
     """State of one solve: the model, the incumbent and the rounds."""
 
@@ -375,12 +383,7 @@ def _solve_lad_level(geo, values, options: SolveOptions, solver, blocks, seed_pl
     gap = relative_gap(obj, bound)
     proven = gap is not None and gap <= PROVEN_GAP
     report = {
-        "tool": f"cpa {__version__}",
-        "solver": solver,
-        "solver_version": solver_version(solver),
-        "options": options.to_dict(),
-        "input_hash": input_hash(geo, values, options),
-        "geography": geo.source, "value_model": values.label,
+        **report_header(geo, values, options, solver),
         "model": model.size(),
         "stages": stages,
         "neighbour_cuts_up_front": model.neighbour_cuts,
@@ -493,12 +496,7 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
     if model.restricted:
         restricted_bound, bound = bound, None
     report = {
-        "tool": f"cpa {__version__}",
-        "solver": solver if isinstance(solver, str) else type(solver).__name__,
-        "solver_version": solver_version(solver if isinstance(solver, str) else type(solver).__name__),
-        "options": options.to_dict(),
-        "input_hash": input_hash(geo, values, options),
-        "geography": geo.source, "value_model": values.label,
+        **report_header(geo, values, options, solver),
         "model": model.size(),
         "stages": stages,
         "neighbour_cuts_up_front": model.neighbour_cuts,
@@ -634,12 +632,7 @@ def _solve_by_partition(geo, values, options: SolveOptions, solver, blocks, t0: 
                   "enumerated_sets": out.visits, "blocks": blocks.n, "restricted": False, "radius_km": None,
                   "binaries": out.columns, "candidate_hubs": geo.n}
     report = {
-        "tool": f"cpa {__version__}",
-        "solver": solver,
-        "solver_version": solver_version(solver),
-        "options": options.to_dict(),
-        "input_hash": input_hash(geo, values, options),
-        "geography": geo.source, "value_model": values.label,
+        **report_header(geo, values, options, solver),
         "model": model_info,
         "stages": stages,
         "neighbour_cuts_up_front": False,
