@@ -186,7 +186,7 @@ def solve_options(f):
         click.option("--w-split", type=float, default=5.0, show_default=True,
                      help="Weight per extra PFA fragment (--coterminous soft)."),
         click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True),
-        click.option("--time-limit", type=float, default=600.0, show_default=True, help="Seconds, in all."),
+        click.option("--time-limit", type=float, default=600.0, show_default=True, help="Seconds, in all (LAD-level requests may exceed a very short limit by the few seconds their bound model takes to build)."),
         click.option("--gap", type=float, default=None, help="Stop at this relative gap (e.g. 0.01); the plan "
                      "is then reported as feasible with its gap, not as optimal."),
         click.option("--seed", type=int, default=0, show_default=True),
