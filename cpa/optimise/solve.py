@@ -343,6 +343,44 @@ def _lad_heuristic(geo, values, options: SolveOptions, blocks, seed: Plan | None
     return best, best_obj, best_src
 
 
+#: Below this many seconds left, a LAD-level run skips building and solving its bound LP.
+LP_BOUND_MIN_SECONDS = 15.0
+
+
+def _heuristic_result(geo, values, options: SolveOptions, solver, blocks, incumbent, source, t0: float,
+                      stages: list) -> SolveResult | None:
+    """The best heuristic (or --start) plan, with no bound: what a LAD-level run has when time is short."""
+    from .columns import AreaCosts
+
+    ac = AreaCosts(blocks, geo, values, options)
+    best, best_obj = incumbent, (ac.term_values(incumbent)["objective"] if incumbent is not None else float("inf"))
+    start, start_note = _partition_start(options, geo, blocks, ac)
+    if start is not None and ac.term_values(start)["objective"] < best_obj - 1e-9:
+        best, source = start, "start plan"
+    if best is None:
+        return None
+    terms = ac.term_values(best)
+    obj = terms.pop("objective")
+    report = {
+        **report_header(geo, values, options, solver),
+        "model": {"formulation": "heuristics only (no time left for the LAD-level bound)", "variables": 0,
+                  "constraints": 0, "binaries": 0, "blocks": blocks.n, "restricted": False, "radius_km": None,
+                  "candidate_hubs": geo.n},
+        "stages": stages, "neighbour_cuts_up_front": False, "separator_cuts": 0, "rounds": [],
+        "build_seconds": 0.0, "solve_seconds": 0.0,
+        "first_plan_seconds": round(time.perf_counter() - t0, 3),
+        "wall_seconds": round(time.perf_counter() - t0, 3),
+        "start": start_note, "restricted_bound": None,
+        "status": "feasible", "proven_optimal": False, "objective": obj, "bound": None, "gap": None,
+        "terms": terms, "weights": options.weights.__dict__, "incumbent_from": source,
+    }
+    plan = name_areas(geo, values, _PartitionModel(blocks, geo), best, label=f"solved K={options.k}")
+    card = scorecard(plan, geo, values, min_value=options.min_value, max_share=options.max_share,
+                     max_value=options.max_value)
+    report["plan_hash"] = hashlib.sha256(plan.to_frame().to_csv(index=False).encode()).hexdigest()[:16]
+    return SolveResult(plan, card, report)
+
+
 def _solve_lad_level(geo, values, options: SolveOptions, solver, blocks, seed_plan: Plan | None, t0: float,
                      stages: list) -> SolveResult | None:
     """LAD-level requests: heuristic incumbents, then the LP relaxation of the full LAD-level model
@@ -353,6 +391,9 @@ def _solve_lad_level(geo, values, options: SolveOptions, solver, blocks, seed_pl
     deadline = t0 + options.time_limit
     heur_deadline = t0 + min(0.3 * options.time_limit, 60.0)
     incumbent, inc_obj, source = _lad_heuristic(geo, values, options, blocks, seed_plan, heur_deadline, stages)
+    if deadline - time.perf_counter() < LP_BOUND_MIN_SECONDS:
+        # no time to build (~5 s) and solve the full LAD-level LP: keep the limit, report no bound
+        return _heuristic_result(geo, values, options, solver, blocks, incumbent, source, t0, stages)
     start_note = None
     model = AreaModel(blocks, geo, values, options)
     search = _Search(model, solver, options, deadline=deadline)
