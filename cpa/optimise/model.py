@@ -166,16 +166,12 @@ class AreaModel:
 
         if self.cap is None:
             return [(b, q) for q in hub_blocks for b in range(bl.n) if near(b, q)]
-        dg = nx.DiGraph()
-        dg.add_nodes_from(range(bl.n))
-        for a, c in bl.graph.edges:
-            dg.add_edge(a, c, w=bl.value[c])
-            dg.add_edge(c, a, w=bl.value[a])
         pairs = []
         for q in hub_blocks:
             if bl.value[q] > self.cap + 1e-6:
                 continue
-            reach = nx.single_source_dijkstra_path_length(dg, q, cutoff=self.cap - bl.value[q] + 1e-6, weight="w")
+            reach = nx.single_source_dijkstra_path_length(self._value_digraph(), q,
+                                                          cutoff=self.cap - bl.value[q] + 1e-6, weight="w")
             pairs += [(b, q) for b in sorted(reach) if near(b, q)]
         return pairs
 
@@ -235,18 +231,22 @@ class AreaModel:
             if self.cap is not None:
                 self.problem += self.area_value(q) <= self.cap * self.y[q], f"cap_{q}"
 
-    def path_values(self, q: int) -> dict[int, float]:
-        """Least value of a connected path from block q to each block (both ends included)."""
-        bl = self.blocks
+    def _value_digraph(self) -> nx.DiGraph:
+        """Block graph whose arc a -> c weighs c's value: path lengths are path values minus the start."""
         if not hasattr(self, "_path_graph"):
+            bl = self.blocks
             dg = nx.DiGraph()
             dg.add_nodes_from(range(bl.n))
             for a, c in bl.graph.edges:
                 dg.add_edge(a, c, w=bl.value[c])
                 dg.add_edge(c, a, w=bl.value[a])
             self._path_graph = dg
-        dist = nx.single_source_dijkstra_path_length(self._path_graph, q, weight="w")
-        return {b: bl.value[q] + d for b, d in dist.items()}
+        return self._path_graph
+
+    def path_values(self, q: int) -> dict[int, float]:
+        """Least value of a connected path from block q to each block (both ends included)."""
+        dist = nx.single_source_dijkstra_path_length(self._value_digraph(), q, weight="w")
+        return {b: self.blocks.value[q] + d for b, d in dist.items()}
 
     def _add_balance(self) -> None:
         self.dev_up = {q: pulp.LpVariable(f"devup_{q}", lowBound=0) for q in self.hub_blocks}
