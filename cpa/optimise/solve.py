@@ -425,7 +425,8 @@ def _solve_lad_level(geo, values, options: SolveOptions, solver, blocks, seed_pl
     proven = gap is not None and gap <= PROVEN_GAP
     report = {
         **report_header(geo, values, options, solver),
-        "model": model.size(),
+        "model": {"formulation": "LAD-level heuristics + LP relaxation of the full model (bound)",
+                  **model.size()},
         "stages": stages,
         "neighbour_cuts_up_front": model.neighbour_cuts,
         "separator_cuts": 0,
@@ -538,7 +539,7 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
         restricted_bound, bound = bound, None
     report = {
         **report_header(geo, values, options, solver),
-        "model": model.size(),
+        "model": {"formulation": "compact MIP with contiguity cuts", **model.size()},
         "stages": stages,
         "neighbour_cuts_up_front": model.neighbour_cuts,
         "separator_cuts": model.cuts,
