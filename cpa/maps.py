@@ -217,11 +217,12 @@ def lad_geojson(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geography, v
     v = values.by_unit.reindex(u.index)
     props = []
     for code in u.index:
-        p = {"lad_code": str(code), "lad_name": str(u.at[code, "name"]), "pfa_name": str(u.at[code, "pfa_name"]),
-             "value_m": round(float(v[code]) / 1e6, 2)}
+        # names are shown in an HTML tooltip: escape them (user files may hold '<' or '&')
+        p = {"lad_code": str(code), "lad_name": html.escape(str(u.at[code, "name"])),
+             "pfa_name": html.escape(str(u.at[code, "pfa_name"])), "value_m": round(float(v[code]) / 1e6, 2)}
         for i, (_, plan, _) in enumerate(layers):
             p[f"area_{i}"] = str(plan.assignment[code])
-            p[f"area_name_{i}"] = plan.name(plan.assignment[code])
+            p[f"area_name_{i}"] = html.escape(plan.name(plan.assignment[code]))
         props.append(p)
     return _collection(u.geometry.values, props)
 
@@ -417,7 +418,7 @@ def interactive_map(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geograph
             marker = folium.CircleMarker(
                 [round(float(hub["lat"]), COORD_DECIMALS), round(float(hub["lon"]), COORD_DECIMALS)],
                 radius=4.5, color="#000000", weight=1.5, fill=True, fill_color="#ffffff", fill_opacity=1.0,
-                tooltip=f"{plan.name(area)}: hub {row['hub_name']}", class_name="cpa-hub",
+                tooltip=html.escape(f"{plan.name(area)}: hub {row['hub_name']}"), class_name="cpa-hub",
             )
             marker.options["pane"] = "cpa-hubs"  # folium's path options drop `pane`; hubs must sit on top
             marker.add_to(group)

@@ -119,7 +119,7 @@ def test_html_lad_layer_and_outlines(two_layer_html, layers, geo):
         p = f["properties"]
         for i, (_, plan, _) in enumerate(layers):
             assert p[f"area_{i}"] == plan.assignment[p["lad_code"]]
-            assert p[f"area_name_{i}"] == plan.name(plan.assignment[p["lad_code"]])
+            assert p[f"area_name_{i}"] == html.escape(plan.name(plan.assignment[p["lad_code"]]))
     pfas = [c for c in colls if c["features"] and set(c["features"][0]["properties"]) == {"pfa"}]
     assert [len(c["features"]) for c in pfas] == [len(geo.pfa_members)]  # neither plan splits a PFA
     coords = re.findall(r"-?\d+\.(\d+)", json.dumps(lads[0]["features"][0]["geometry"]))
@@ -335,3 +335,14 @@ def test_map_renders_and_works_in_headless_chromium(browser, tmp_path, layers, g
 
     severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
     assert not severe, severe
+
+
+def test_tooltip_names_are_escaped(geo, values):
+    """Names from user files reach an HTML tooltip: markup in them must show as text."""
+    from cpa.maps import lad_geojson
+    from cpa.plan import reference_plan
+
+    crc = reference_plan(geo, "crc21")
+    hostile = Plan(dict(crc.assignment), {a: f"<img src=x onerror=alert(1)> {a}" for a in crc.areas}, label="x")
+    props = [f["properties"] for f in lad_geojson([("x", hostile, None)], geo, values)["features"]]
+    assert all("<img" not in p["area_name_0"] and "&lt;img" in p["area_name_0"] for p in props)
