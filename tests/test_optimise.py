@@ -213,7 +213,6 @@ def test_real_caps_floor_and_london_whole(geo, values):
     opts = SolveOptions(k=21, min_value=10e6, max_share=0.20, keep_whole=("London", "Wales"), time_limit=300)
     r = solve(geo, values, opts)
     check_guarantees(r, geo, values, opts)
-    members = r.plan.members()
     for group in ("London", "Wales"):
         _, lads = geo.group(group)
         assert len({r.plan.assignment[u] for u in lads}) == 1

@@ -25,6 +25,19 @@ def _ok(ac: AreaCosts, area: set[int], value: float, pfas: frozenset, labels: se
     return len(labels) <= 1
 
 
+def area_within_rules(ac: AreaCosts, area: set[int]) -> bool:
+    """The area respects the cap, the PFAs-per-area limit and the locks (not the floor)."""
+    value = float(ac.value[list(area)].sum())
+    pfas = frozenset().union(*(ac.block_pfas[b] for b in area))
+    labels = {ac.blocks.lock[b] for b in area} - {None}
+    return _ok(ac, area, value, pfas, labels)
+
+
+def area_above_floor(ac: AreaCosts, area: set[int]) -> bool:
+    fl = ac.options.min_value
+    return fl is None or float(ac.value[list(area)].sum()) >= fl - 1e-6
+
+
 class Partition:
     """Areas as sets of blocks, with cached costs."""
 
@@ -46,15 +59,10 @@ class Partition:
         return out
 
     def feasible_area(self, area: set[int]) -> bool:
-        ac = self.ac
-        value = float(ac.value[list(area)].sum())
-        pfas = frozenset().union(*(ac.block_pfas[b] for b in area))
-        labels = {ac.blocks.lock[b] for b in area} - {None}
-        return _ok(ac, area, value, pfas, labels)
+        return area_within_rules(self.ac, area)
 
     def floor_ok(self, area: set[int]) -> bool:
-        fl = self.ac.options.min_value
-        return fl is None or float(self.ac.value[list(area)].sum()) >= fl - 1e-6
+        return area_above_floor(self.ac, area)
 
 
 def greedy(ac: AreaCosts) -> Partition | None:
@@ -69,10 +77,8 @@ def greedy(ac: AreaCosts) -> Partition | None:
         key = (min(i, j), max(i, j))
         if key not in pair_cost:
             u = areas[i] | areas[j]
-            p = Partition.__new__(Partition)
-            p.ac = ac
             pair_cost[key] = (ac.area_cost(sorted(u))[0] - cost[i] - cost[j]
-                              if Partition.feasible_area(p, u) else float("inf"))
+                              if area_within_rules(ac, u) else float("inf"))
         return pair_cost[key]
 
     while len(areas) > ac.options.k:
@@ -161,8 +167,6 @@ class _AreaState:
 
 
 def _cost(ac: AreaCosts, cvec, mask, value: float, npfas: int) -> float:
-    import numpy as np
-
     return float(np.where(mask, cvec, np.inf).min()) + ac.bal_scale * abs(value - ac.mean) + ac.ws * npfas
 
 

@@ -39,14 +39,14 @@ def area_name(geo: Geography, values: ContractValues, lads: list[str], split_pfa
     return _join(parts)
 
 
-def name_areas(geo: Geography, values: ContractValues, model, assignment: dict[int, int], label: str) -> Plan:
-    """Turn block -> hub into a Plan LAD -> A01.. with names."""
-    lad_hub = {lad: h for b, h in assignment.items() for lad in model.blocks.members[b]}
+def name_areas(geo: Geography, values: ContractValues, blocks, assignment: dict[int, int], label: str) -> Plan:
+    """Turn block -> hub LAD index into a Plan LAD -> A01.. with names."""
+    lad_hub = {lad: h for b, h in assignment.items() for lad in blocks.members[b]}
     groups: dict[int, list[str]] = {}
     for lad, h in lad_hub.items():
         groups.setdefault(h, []).append(lad)
     v = values.by_unit
-    order = sorted(groups, key=lambda h: (-v.loc[groups[h]].sum(), model.hubs[h]))
+    order = sorted(groups, key=lambda h: (-v.loc[groups[h]].sum(), geo.codes[h]))
     pfa = geo.pfa_of
     touched: dict[str, set[int]] = {}
     for lad, h in lad_hub.items():
@@ -57,7 +57,7 @@ def name_areas(geo: Geography, values: ContractValues, model, assignment: dict[i
     names = {ids[h]: area_name(geo, values, sorted(groups[h]), split) for h in order}
     lock_names = {}
     for b, h in assignment.items():
-        if model.blocks.lock[b] is not None:
-            lock_names[ids[h]] = model.blocks.lock[b]
+        if blocks.lock[b] is not None:
+            lock_names[ids[h]] = blocks.lock[b]
     names.update({a: f"{lab} ({names[a]})" for a, lab in lock_names.items()})
     return Plan({lad: ids[h] for lad, h in lad_hub.items()}, names, label=label)

@@ -73,6 +73,16 @@ def report_header(geo: Geography, values: ContractValues, options: SolveOptions,
             "geography": geo.source, "value_model": values.label}
 
 
+def _finish(geo: Geography, values: ContractValues, options: SolveOptions, blocks, assignment: dict[int, int],
+            report: dict) -> SolveResult:
+    """Name the areas, score the plan and stamp the report with the plan's hash."""
+    plan = name_areas(geo, values, blocks, assignment, label=f"solved K={options.k}")
+    card = scorecard(plan, geo, values, min_value=options.min_value, max_share=options.max_share,
+                     max_value=options.max_value)
+    report["plan_hash"] = hashlib.sha256(plan.to_frame().to_csv(index=False).encode()).hexdigest()[:16]
+    return SolveResult(plan, card, report)
+
+
 class _Search:
     """State of one solve: the model, the incumbent and the rounds."""
 
@@ -374,11 +384,7 @@ def _heuristic_result(geo, values, options: SolveOptions, solver, blocks, incumb
         "status": "feasible", "proven_optimal": False, "objective": obj, "bound": None, "gap": None,
         "terms": terms, "weights": options.weights.__dict__, "incumbent_from": source,
     }
-    plan = name_areas(geo, values, _PartitionModel(blocks, geo), best, label=f"solved K={options.k}")
-    card = scorecard(plan, geo, values, min_value=options.min_value, max_share=options.max_share,
-                     max_value=options.max_value)
-    report["plan_hash"] = hashlib.sha256(plan.to_frame().to_csv(index=False).encode()).hexdigest()[:16]
-    return SolveResult(plan, card, report)
+    return _finish(geo, values, options, blocks, best, report)
 
 
 def _solve_lad_level(geo, values, options: SolveOptions, solver, blocks, seed_plan: Plan | None, t0: float,
@@ -441,11 +447,7 @@ def _solve_lad_level(geo, values, options: SolveOptions, solver, blocks, seed_pl
         "bound": bound, "gap": gap, "terms": terms, "weights": options.weights.__dict__,
         "incumbent_from": search.incumbent_source,
     }
-    plan = name_areas(geo, values, model, search.incumbent, label=f"solved K={options.k}")
-    card = scorecard(plan, geo, values, min_value=options.min_value, max_share=options.max_share,
-                     max_value=options.max_value)
-    report["plan_hash"] = hashlib.sha256(plan.to_frame().to_csv(index=False).encode()).hexdigest()[:16]
-    return SolveResult(plan, card, report)
+    return _finish(geo, values, options, model.blocks, search.incumbent, report)
 
 
 def _candidate_hubs(geo: Geography, values: ContractValues, seed: Plan | None) -> set[int]:
@@ -563,11 +565,7 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
     report.update(status="optimal" if proven else "feasible", proven_optimal=proven, objective=obj,
                   bound=bound, gap=gap, terms=terms, weights=options.weights.__dict__,
                   incumbent_from=search.incumbent_source)
-    plan = name_areas(geo, values, model, search.incumbent, label=f"solved K={options.k}")
-    card = scorecard(plan, geo, values, min_value=options.min_value, max_share=options.max_share,
-                     max_value=options.max_value)
-    report["plan_hash"] = hashlib.sha256(plan.to_frame().to_csv(index=False).encode()).hexdigest()[:16]
-    return SolveResult(plan, card, report)
+    return _finish(geo, values, options, model.blocks, search.incumbent, report)
 
 
 def _weights_ok(options: SolveOptions) -> bool:
@@ -575,27 +573,17 @@ def _weights_ok(options: SolveOptions) -> bool:
     return min(w.travel, w.balance, w.split) >= 0
 
 
-class _PartitionModel:
-    """What naming and the report need from a model, for set-partitioning solves."""
-
-    def __init__(self, blocks, geo):
-        self.blocks = blocks
-        self.hubs = list(geo.codes)
-
-
 def _contiguous_plan_ok(ac, assignment: dict[int, int]) -> bool:
     """Independent check of a block -> hub plan: K connected areas within the rules."""
-    from .heuristics import Partition
+    from .heuristics import area_above_floor, area_within_rules
 
     areas: dict[int, set[int]] = {}
     for b, h in assignment.items():
         areas.setdefault(h, set()).add(b)
     if len(areas) != ac.options.k or len(assignment) != ac.blocks.n:
         return False
-    p = Partition.__new__(Partition)
-    p.ac = ac
     g = ac.blocks.graph
-    return all(nx.is_connected(g.subgraph(a)) and Partition.feasible_area(p, a) and Partition.floor_ok(p, a)
+    return all(nx.is_connected(g.subgraph(a)) and area_within_rules(ac, a) and area_above_floor(ac, a)
                and ac.member[sorted(a)].any(axis=0)[h] for h, a in areas.items())
 
 
@@ -689,11 +677,7 @@ def _solve_by_partition(geo, values, options: SolveOptions, solver, blocks, t0: 
         "bound": bound, "gap": gap, "terms": terms, "weights": options.weights.__dict__,
         "incumbent_from": source,
     }
-    plan = name_areas(geo, values, _PartitionModel(blocks, geo), incumbent, label=f"solved K={options.k}")
-    card = scorecard(plan, geo, values, min_value=options.min_value, max_share=options.max_share,
-                     max_value=options.max_value)
-    report["plan_hash"] = hashlib.sha256(plan.to_frame().to_csv(index=False).encode()).hexdigest()[:16]
-    return SolveResult(plan, card, report)
+    return _finish(geo, values, options, blocks, incumbent, report)
 
 
 def status_line(report: dict) -> str:
