@@ -53,3 +53,14 @@ def write_bytes(target: str | os.PathLike, data: bytes) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
     return Path(target)
+
+
+def write_files(out_dir: str | os.PathLike, files: dict[str, str | bytes]) -> list[Path]:
+    """Write already-rendered files (relative name -> contents) into ``out_dir``, each whole or not at all."""
+    from .errors import CpaError
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise CpaError(f"output folder {out} is a file", "give a folder name with --out")
+    return [write_bytes(out / rel, data) if isinstance(data, bytes) else write_text(out / rel, data)
+            for rel, data in files.items()]

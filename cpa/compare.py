@@ -275,25 +275,19 @@ DISPLAY = (("name", "option"), ("kind", "kind"), ("areas", "areas"), ("value_min
            ("status", "status"), ("solve_seconds", "seconds"))
 
 
+#: How each numeric column is shown.
+FORMATS = {"value_min_m": "{:,.1f}", "value_max_m": "{:,.1f}", "value_ratio": "{:.2f}", "value_cv": "{:.3f}",
+           "largest_share": "{:.1%}", "mean_travel_km": "{:.1f}", "max_travel_km": "{:.0f}",
+           "solve_seconds": "{:.1f}"}
+
+
 def _cell(col: str, x, row) -> str:
     if x is None or (not isinstance(x, str) and pd.isna(x)):
         return "–"
-    if col in ("value_min_m", "value_max_m"):
-        return f"{x:,.1f}"
-    if col == "value_ratio":
-        return f"{x:.2f}"
-    if col == "value_cv":
-        return f"{x:.3f}"
-    if col == "largest_share":
-        return f"{x:.1%}"
-    if col == "mean_travel_km":
-        return f"{x:.1f}"
-    if col == "max_travel_km":
-        return f"{x:.0f}"
+    if col in FORMATS:
+        return FORMATS[col].format(x)
     if col == "all_contiguous":
         return "yes" if x else "NO"
-    if col == "solve_seconds":
-        return f"{x:.1f}"
     if col == "status" and x == "feasible":
         return "feasible, gap unknown" if pd.isna(row["gap"]) else f"feasible, gap {row['gap']:.2%}"
     return str(x)
@@ -492,17 +486,6 @@ def comparison_texts(result: ComparisonResult, geo: Geography, values: ContractV
     return files
 
 
-def _write_all(out_dir: str | os.PathLike, files: dict[str, str | bytes]) -> list[Path]:
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise CpaError(f"output folder {out} is a file", "give a folder name with --out")
-    written = []
-    for rel, data in files.items():  # each file whole or not at all; nothing is written before all are rendered
-        target = out / rel
-        written.append(atomic.write_bytes(target, data) if isinstance(data, bytes) else atomic.write_text(target, data))
-    return written
-
-
 def write_comparison(result: ComparisonResult, geo: Geography, values: ContractValues,
                      out_dir: str | os.PathLike, title: str | None = None,
                      description: str | None = None) -> list[Path]:
@@ -511,7 +494,7 @@ def write_comparison(result: ComparisonResult, geo: Geography, values: ContractV
     files = comparison_texts(result, geo, values, title, description)
     report = files.pop("report.html")
     files["report.html"] = report  # written last, so it only ever links to files already in place
-    return _write_all(out_dir, files)
+    return atomic.write_files(out_dir, files)
 
 
 # ----------------------------------------------------------------- scenarios
@@ -960,7 +943,7 @@ def write_sweep(df: pd.DataFrame, out_dir: str | os.PathLike, references: pd.Dat
     if references is not None and len(references):
         files["references.csv"] = references.to_csv(index=False, lineterminator="\n")
     files["sweep.csv"] = df.to_csv(index=False, lineterminator="\n")
-    return _write_all(out_dir, files)
+    return atomic.write_files(out_dir, files)
 
 
 def render_sweep(df: pd.DataFrame) -> str:

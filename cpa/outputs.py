@@ -37,7 +37,4 @@ def solve_output_texts(result: SolveResult, geo: Geography, values: ContractValu
 
 def write_solve_outputs(result: SolveResult, geo: Geography, values: ContractValues,
                         out_dir: str | os.PathLike, with_map: bool = False) -> list[Path]:
-    texts = solve_output_texts(result, geo, values, with_map)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    return [atomic.write_text(out / name, text) for name, text in texts.items()]
+    return atomic.write_files(out_dir, solve_output_texts(result, geo, values, with_map))
