@@ -254,3 +254,26 @@ def test_real_short_time_limit_is_not_called_optimal(geo, values):
     else:
         assert not r.report["proven_optimal"]
         check_guarantees(r, geo, values, SolveOptions(k=16))
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_loose_gap_is_never_called_optimal_by_any_solver(solver):
+    """A knapsack stopped at a 30% gap: 'optimal' only with a bound within 0.01% of the objective."""
+    import random
+
+    import pulp
+
+    from cpa.optimise.solvers import run_solver
+
+    rng = random.Random(1)
+    prob = pulp.LpProblem("knapsack", pulp.LpMinimize)
+    x = [pulp.LpVariable(f"x{i}", cat=pulp.LpBinary) for i in range(60)]
+    weight = [rng.randint(10, 99) for _ in x]
+    prob += pulp.LpAffineExpression([(xi, -(wi + rng.randint(-5, 5))) for xi, wi in zip(x, weight)])
+    prob += pulp.LpAffineExpression(list(zip(x, weight))) <= 1000
+    out = run_solver(prob, solver, time_limit=20, gap=0.3, threads=None, seed=0)
+    assert out.has_solution
+    if out.status == "optimal":
+        assert out.bound is not None and out.gap <= 1e-4
+    else:
+        assert out.status == "feasible"

@@ -153,11 +153,13 @@ def solve_cbc(problem: pulp.LpProblem, *, time_limit: float, gap: float | None, 
     bounds = _CBC_BOUND.findall(text)
     has_sol = problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible) and objs != []
     objective = float(objs[-1]) if has_sol else None
-    bound = float(bounds[-1]) if bounds else (objective if result.startswith("Optimal") else None)
+    # Without a printed bound, CBC's own "Optimal" proves the objective only when no gap tolerance
+    # was asked for (with one, "Optimal ... within gap tolerance" proves nothing exact).
+    exact = result == "Optimal solution found" and not gap
+    bound = float(bounds[-1]) if bounds else (objective if exact else None)
     g = relative_gap(objective, bound)
     if result.startswith("Optimal") and has_sol:
-        status = "optimal" if (g is None or g <= PROVEN_GAP) else "feasible"
-        bound = objective if bound is None else bound
+        status = "optimal" if (g is not None and g <= PROVEN_GAP) else "feasible"
     elif "infeasible" in result.lower():
         status = "infeasible"
     elif has_sol:
