@@ -1,11 +1,18 @@
-"""Solve a request end to end: build, solve-check-cut, repair, name, report.
+"""Solve a request end to end, by the first path that applies:
 
-The loop: solve the MIP; split every area into its connected pieces; if all
-areas are contiguous the solution is feasible for the real problem (and
-optimal if the solver proved it optimal for the relaxation); otherwise add
-separator cuts for every detached piece and solve again, warm-started from the
-best contiguous plan known. Detached pieces are also *repaired* (moved to a
-neighbouring area) to get contiguous incumbents early.
+1. Block-level requests (strict coterminosity: 43 PFAs): set partitioning over
+   enumerated contiguous areas (:mod:`.columns`), exact, thresholded by a
+   greedy + local-search plan (:mod:`.heuristics`).
+2. LAD-level requests (soft / off): heuristic plans (:mod:`.sketch`,
+   :mod:`.heuristics`) and a valid bound from the LP relaxation of the full
+   LAD-level model.
+3. Otherwise (enumeration too large, a PuLP solver object, negative weights):
+   the compact model (:mod:`.model`) in a solve-check-cut loop: solve the MIP;
+   split every area into its connected pieces; if all are contiguous the
+   solution is feasible (and optimal if proven optimal for the relaxation);
+   otherwise add separator cuts for every detached piece and solve again,
+   warm-started from the best contiguous plan known. Detached pieces are also
+   *repaired* (moved to a neighbouring area) to get contiguous incumbents early.
 
 What is reported is what was proven: ``optimal`` only when the best contiguous
 plan's objective meets the best bound of a valid relaxation within 0.01%;
