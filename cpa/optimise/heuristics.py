@@ -3,7 +3,7 @@
 Used for incumbents (thresholds for the exact set partitioning, warm starts,
 LAD-level improvement). Deterministic: fixed scan orders, ties broken by index.
 Every plan returned is contiguous and meets the per-area rules of
-:class:`.columns.AreaCosts` (value floor and cap, PFAs per area, locks).
+:class:`.costs.AreaCosts` (every rule of :mod:`cpa.rules`).
 """
 
 from __future__ import annotations
@@ -13,28 +13,17 @@ import time
 import networkx as nx
 import numpy as np
 
-from .columns import AreaCosts
-
-
-def _ok(ac: AreaCosts, area: set[int], value: float, pfas: frozenset, labels: set) -> bool:
-    o = ac.options
-    if ac.cap is not None and value > ac.cap + 1e-6:
-        return False
-    if o.max_pfas is not None and len(pfas) > o.max_pfas:
-        return False
-    return len(labels) <= 1
+from ..rules import AreaFacts
+from .costs import AreaCosts
 
 
 def area_within_rules(ac: AreaCosts, area: set[int]) -> bool:
-    """The area respects the cap, the PFAs-per-area limit and the locks (not the floor)."""
-    value = float(ac.value[list(area)].sum())
-    pfas = frozenset().union(*(ac.block_pfas[b] for b in area))
-    labels = {ac.blocks.lock[b] for b in area} - {None}
-    return _ok(ac, area, value, pfas, labels)
+    """The area passes the monotone rules (cap, PFAs per area, locks): it may still grow or shrink."""
+    return ac.can_grow(ac.facts(area))
 
 
 def area_above_floor(ac: AreaCosts, area: set[int]) -> bool:
-    fl = ac.options.min_value
+    fl = ac.floor
     return fl is None or float(ac.value[list(area)].sum()) >= fl - 1e-6
 
 
@@ -65,8 +54,9 @@ class Partition:
         return area_above_floor(self.ac, area)
 
 
-def greedy(ac: AreaCosts) -> Partition | None:
-    """Start from one area per block; merge the adjacent pair that costs least until K areas."""
+def greedy(ac: AreaCosts, history: list | None = None) -> Partition | None:
+    """Start from one area per block; merge the adjacent pair that costs least until K areas.
+    ``history`` (a list) receives every area the merges make (good first columns for the master)."""
     g = ac.blocks.graph
     areas = {b: {b} for b in range(ac.blocks.n)}
     cost = {b: ac.area_cost([b])[0] for b in areas}
@@ -95,6 +85,8 @@ def greedy(ac: AreaCosts) -> Partition | None:
             return None
         _, i, j = best
         areas[i] |= areas.pop(j)
+        if history is not None:
+            history.append(sorted(areas[i]))
         for b in areas[i]:
             owner[b] = i
         cost[i] = ac.area_cost(sorted(areas[i]))[0]
@@ -167,7 +159,7 @@ class _AreaState:
 
 
 def _cost(ac: AreaCosts, cvec, mask, value: float, npfas: int) -> float:
-    return float(np.where(mask, cvec, np.inf).min()) + ac.bal_scale * abs(value - ac.mean) + ac.ws * npfas
+    return ac.cost_at(np.where(mask, cvec, np.inf).min(), value, npfas)
 
 
 def chain_search(part: Partition, deadline: float | None = None, max_chain: int = 12,
@@ -191,12 +183,6 @@ def chain_search(part: Partition, deadline: float | None = None, max_chain: int 
                 cnt[p] = cnt.get(p, 0) + 1
         return sum(1 for c in cnt.values() if c > 0)
 
-    def feasible(st_blocks: set[int], value: float, pf: int, labels_ok: bool) -> bool:
-        if ac.cap is not None and value > ac.cap + 1e-6:
-            return False
-        if ac.options.max_pfas is not None and pf > ac.options.max_pfas:
-            return False
-        return labels_ok
 
     for _ in range(max_passes):
         improved = False
@@ -231,12 +217,12 @@ def chain_search(part: Partition, deadline: float | None = None, max_chain: int 
                     rest = src.blocks - set(moved)
                     if not rest:
                         break
-                    fl = ac.options.min_value
+                    fl = ac.floor
                     if fl is not None and sv < fl - 1e-6:
                         break
-                    labels = {ac.blocks.lock[x] for x in dst.blocks | set(moved)} - {None}
+                    labels = frozenset({ac.blocks.lock[x] for x in dst.blocks | set(moved)} - {None})
                     pf_d = npfas_after(dst, [], moved)
-                    if not feasible(dst.blocks, dv, pf_d, len(labels) <= 1):
+                    if not ac.can_grow(AreaFacts(dv, pf_d, labels)):
                         break
                     if nx.is_connected(g.subgraph(rest)):
                         c_s = _cost(ac, cur_src_c, src_mask, sv, npfas_after(src, moved, []))

@@ -1,0 +1,363 @@
+r"""The engine: set partitioning over contiguous areas by column generation.
+
+One engine for every mode (strict: PFAs are the blocks; soft / off: LADs are;
+keep-whole groups and locks merge blocks). The problem is
+
+.. math::
+
+    \min \sum_S c_S\lambda_S \;\text{ s.t. }\; \sum_{S\ni b}\lambda_S = 1\ \forall b,\;
+    \sum_S\lambda_S = K,\; \lambda_S\in\{0,1\}
+
+over every connected area :math:`S` that meets the per-area rules, with
+:math:`c_S` from :mod:`cpa.objective`. The run:
+
+1. **Seeds**: greedy merge + local search on the blocks (and, at LAD level, on
+   the PFA blocks and on coarse "sketch" blocks, refined by chained LAD moves),
+   the reference plans that fit the request, a ``--start`` plan, and (block
+   level) a cheap enumeration of promising areas. Their areas are the first
+   columns of the master (:mod:`.master`); the best is the first incumbent.
+2. **Column generation**: solve the master LP, price (:mod:`.pricing`):
+   heuristic pricing first; when it finds nothing (or every
+   :data:`BOUND_EVERY` seconds) an *exact round* computes, for every hub, the
+   least reduced cost or a lower bound on it (cheap bounds in a priority
+   queue; exact MIPs only for hubs whose cheap bound is below the best found).
+3. **Bound** (one definition): after an exact round with duals
+   :math:`(\pi,\mu)` and a lower bound :math:`\rho\le\min_S(c_S-\pi(S)-\mu)`,
+
+   .. math:: LB = \sum_b \pi_b + K\mu + K\min(\rho, 0)
+
+   is a Lagrangian bound: valid for any duals, so it is valid at every
+   iteration; it is not monotone, so the best so far is reported.
+4. **Integer plans**: the restricted master MIP over the columns generated
+   (time-sliced), then local search (block moves and chained moves) from the
+   best plan; the improved plan's areas join the master.
+5. **Closing the gap**: when the LP is solved (no column has negative reduced
+   cost) and the incumbent is above the bound, every area that can be in a
+   better plan has reduced cost at most :math:`\Delta = UB - LB` (for any plan
+   :math:`P`, :math:`\mathrm{cost}(P) \ge LB + \sum_{S\in P}\mathrm{rc}_S` and
+   all :math:`\mathrm{rc}_S\ge 0`). Pricing with threshold :math:`\Delta`
+   (cheap bounds, safe restriction and exact MIPs with a *no-good* cut after
+   each area found) lists them all; the MIP over them is then exact, and its
+   optimum is proven optimal.
+
+A plan is called optimal only when its objective is within
+:data:`OPTIMALITY_TOLERANCE` (relative) of a valid bound.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+
+from ..errors import CpaError
+from .costs import AreaCosts
+from .master import Column, Master, solve_restricted_mip
+from .pricing import EPS_RC, Duals, Pricer
+
+#: A plan is optimal when (objective - bound) / |objective| is at most this.
+OPTIMALITY_TOLERANCE = 1e-6
+#: Seconds between exact pricing rounds (bound updates) while heuristic pricing still finds columns.
+BOUND_EVERY = 20.0
+#: Seconds between restricted-master MIPs during column generation.
+MIP_EVERY = 15.0
+#: Time slice of one hub's exact pricing MIP (its dual bound is used if it stops).
+EXACT_HUB_SECONDS = 3.0
+#: Columns added per iteration at most.
+MAX_NEW_COLUMNS = 600
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None:
+        return None
+    return max(0.0, objective - bound) / max(abs(objective), 1e-9)
+
+
+@dataclass
+class Progress:
+    """What ``progress`` callbacks receive, at least every ~2 s in long phases."""
+
+    phase: str
+    elapsed: float
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    columns: int = 0
+
+
+class Interrupted(CpaError):
+    """``stop`` was set before any plan was found."""
+
+    exit_code = 130
+
+
+@dataclass
+class EngineResult:
+    areas: list[tuple[int, ...]] | None  # blocks of each area
+    objective: float | None
+    bound: float | None
+    status: str  # optimal | feasible | interrupted
+    incumbent_from: str | None
+    first_plan_seconds: float | None
+    log: list[dict] = field(default_factory=list)
+    columns: int = 0
+    lp_bound: float | None = None
+    infeasible: bool = False
+
+
+class Engine:
+    """One run of column generation for a request (see the module docstring)."""
+
+    def __init__(self, ac: AreaCosts, *, solver="highs", t0: float, deadline: float, stop=None, progress=None,
+                 threads=None, seed: int = 0, gap: float | None = None):
+        self.ac = ac
+        self.k = ac.options.k
+        self.solver = solver
+        self.t0, self.deadline = t0, deadline
+        self.stop = stop
+        self.progress_cb = progress
+        self.threads, self.seed = threads, seed
+        self.gap_target = gap
+        # no real plan costs more than K x the largest area cost: artificial columns cost far more, so a
+        # Lagrangian bound above that ceiling proves that no plan exists
+        self.cost_ceiling = self.k * ac.objective.max_area_cost(len(ac.pfa_ids)) + abs(ac.offset())
+        self.master = Master(ac.n, self.k, ac.plan_rules, threads=threads, seed=seed, stop=stop,
+                             artificial_cost=100.0 * self.cost_ceiling + 1.0)
+        self.enumerated_threshold: float | None = None
+        self.infeasible = False
+        self.pricer = Pricer(ac, threads=threads, seed=seed, stop=stop)
+        self.incumbent: list[tuple[int, ...]] | None = None
+        self.incumbent_obj = np.inf
+        self.incumbent_from: str | None = None
+        self.first_plan_s: float | None = None
+        self.bound = -np.inf
+        self.lp_value: float | None = None
+        self.lp_solved = False
+        self.log: list[dict] = []
+        self.phase = "start"
+        self._last_progress = 0.0
+
+    # ------------------------------------------------------------ time and progress
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def stopped(self) -> bool:
+        return (self.stop is not None and self.stop.is_set()) or self.left() <= 0
+
+    def report(self, phase: str | None = None, force: bool = False) -> None:
+        if phase:
+            self.phase = phase
+        if self.progress_cb is None:
+            return
+        now = time.perf_counter()
+        if force or now - self._last_progress >= 1.0:
+            self._last_progress = now
+            obj = None if self.incumbent is None else self.incumbent_obj
+            bnd = None if not np.isfinite(self.bound) else self.bound
+            self.progress_cb(Progress(self.phase, self.elapsed(), obj, bnd, relative_gap(obj, bnd), len(self.master)))
+
+    def gap(self) -> float | None:
+        if self.incumbent is None or not np.isfinite(self.bound):
+            return None
+        return relative_gap(self.incumbent_obj, self.bound)
+
+    def closed(self) -> bool:
+        g = self.gap()
+        if g is None:
+            return False
+        return g <= max(OPTIMALITY_TOLERANCE, self.gap_target or 0.0)
+
+    # ------------------------------------------------------------ plans
+    def plan_ok(self, areas: list) -> bool:
+        ac = self.ac
+        if len(areas) != self.k:
+            return False
+        seen = set()
+        for a in areas:
+            if not a or seen & set(a):
+                return False
+            seen |= set(a)
+        if len(seen) != ac.n:
+            return False
+        g = ac.blocks.graph
+        return all(nx.is_connected(g.subgraph(a)) and ac.area_ok(a) for a in areas)
+
+    def offer(self, areas: list, source: str) -> bool:
+        """Take ``areas`` (lists of blocks) as incumbent if valid and better; add them as columns."""
+        areas = [tuple(sorted(a)) for a in areas]
+        if not self.plan_ok(areas):
+            return False
+        cols = [self.pricer.column(a) for a in areas]
+        for c in cols:
+            c.source = source
+        self.master.add(cols)
+        obj = sum(c.cost for c in cols) + self.ac.offset()
+        if obj < self.incumbent_obj - 1e-9:
+            self.incumbent = sorted(areas)
+            self.incumbent_obj = obj
+            self.incumbent_from = source
+            if self.first_plan_s is None:
+                self.first_plan_s = self.elapsed()
+            self.log.append({"event": "incumbent", "source": source, "objective": obj,
+                             "seconds": round(self.elapsed(), 3)})
+            self.report(force=True)
+            return True
+        return False
+
+    def set_bound(self, value: float, how: str) -> None:
+        if value > self.bound + 1e-12:
+            self.bound = value
+            self.log.append({"event": "bound", "how": how, "bound": value, "seconds": round(self.elapsed(), 3)})
+            self.report(force=True)
+
+    # ------------------------------------------------------------ column generation
+    def exact_round(self, duals: Duals, theta: float, lp_value: float, max_seconds: float) -> tuple[float, list]:
+        """Least reduced cost over every hub, or a lower bound on it: (rho, columns found)."""
+        pr = self.pricer
+        lb, a, const = pr.cheap_bounds(duals)
+        found: list[tuple[float, Column]] = []
+        self.last_round_complete = False
+        heap = [(float(lb[h]), h) for h in range(pr.H)]
+        heapq.heapify(heap)
+        lower = np.inf  # lower bound over hubs solved or bounded so far
+        end = min(self.deadline, time.perf_counter() + max_seconds)
+        solved = 0
+        stats = []
+        exact_ok = True
+        while heap:
+            lbh, h = heap[0]
+            if lbh >= theta - 1e-9:
+                break  # every remaining hub's minimum is at least theta, which a known column achieves
+            if self.stopped() or time.perf_counter() > end:
+                break
+            heapq.heappop(heap)
+            keep = pr.safe_blocks(h, a[h], float(const[h]), theta)
+            # the knapsack over the kept blocks only is a valid bound on min(r_h, theta): tighter
+            tight = float(const[h] + pr.knapsack_bounds(a[h][None, :], np.array([h]), keep[None, :])[0])
+            if tight >= theta - 1e-9:
+                lower = min(lower, theta)
+                continue
+            res = pr.exact(h, duals, keep, time_limit=max(min(end - time.perf_counter(), EXACT_HUB_SECONDS), 0.05))
+            solved += 1
+            stats.append((res.seconds, res.rounds, res.status, int(keep.sum())))
+            if res.status not in ("optimal", "infeasible"):
+                exact_ok = False
+            for c in res.columns:
+                rc = pr.reduced_cost(c, duals)
+                found.append((rc, c))
+                theta = min(theta, rc)
+            hub_lower = min(res.bound, theta) if res.status != "infeasible" else theta
+            lower = min(lower, hub_lower)
+            self.report()
+        rest = min((l for l, _ in heap), default=np.inf)
+        rho = min(lower, rest, theta)
+        self.last_round_complete = exact_ok and (not heap or heap[0][0] >= theta - 1e-9)
+        st = np.array([s[:2] for s in stats]) if stats else np.zeros((0, 2))
+        self.log.append({"event": "exact pricing", "hubs_solved": solved, "rho": rho,
+                         "complete": self.last_round_complete,
+                         "mip_seconds": round(float(st[:, 0].sum()), 3) if len(st) else 0.0,
+                         "max_mip_seconds": round(float(st[:, 0].max()), 3) if len(st) else 0.0,
+                         "cut_rounds": int(st[:, 1].sum()) if len(st) else 0,
+                         "mean_blocks": round(float(np.mean([s[3] for s in stats])), 1) if stats else 0.0,
+                         "seconds": round(self.elapsed(), 3)})
+        return rho, found
+
+    def column_generation(self, until: float) -> None:
+        """Column generation until the LP is solved, the gap is closed, or ``until``."""
+        last_bound = last_mip = time.perf_counter()
+        it = 0
+        while not self.stopped() and time.perf_counter() < until:
+            it += 1
+            sol = self.master.solve(max(self.left(), 0.05))
+            if sol.status != "optimal":
+                break
+            self.lp_value = sol.objective
+            duals = Duals(sol.cover_duals, sol.k_dual)
+            self.report("column generation")
+            cols = self.pricer.heuristic(duals)
+            now = time.perf_counter()
+            need_bound = not cols or now - last_bound >= BOUND_EVERY
+            if need_bound:
+                theta = min([0.0] + [rc for rc, _ in cols])
+                rho, more = self.exact_round(duals, theta, sol.objective, max_seconds=max(until - now, 0.05))
+                last_bound = time.perf_counter()
+                lb = float(sol.cover_duals.sum() + self.k * sol.k_dual + self.k * min(rho, 0.0)) + self.ac.offset()
+                if lb > self.cost_ceiling:
+                    self.infeasible = True  # every plan would cost less than this bound
+                    self.log.append({"event": "infeasible", "bound": lb, "ceiling": self.cost_ceiling})
+                    break
+                self.set_bound(lb, "Lagrangian bound after exact pricing")
+                cols = cols + [(rc, c) for rc, c in more if rc < -EPS_RC]
+                if self.last_round_complete and not [1 for rc, _ in cols if rc < -EPS_RC]:
+                    self.lp_solved = True
+                    self.log.append({"event": "LP solved", "lp": sol.objective + self.ac.offset(),
+                                     "columns": len(self.master), "iterations": it,
+                                     "seconds": round(self.elapsed(), 3)})
+                    break
+            cols.sort(key=lambda t: (t[0], t[1].blocks))
+            added = self.master.add([c for _, c in cols[:MAX_NEW_COLUMNS]])
+            if self.closed():
+                break
+            if time.perf_counter() - last_mip >= MIP_EVERY:
+                self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
+                last_mip = time.perf_counter()
+            if added == 0 and not need_bound:
+                # heuristic columns were all present already: force an exact round next
+                last_bound = -np.inf
+
+    def integer_plan(self, max_seconds: float):
+        """The restricted master MIP over the columns so far, then local search from the best plan."""
+        if self.stopped() or not len(self.master):
+            return None
+        start = None
+        if self.incumbent is not None:
+            start = [self.master.keys[Column(a, 0, 0.0).mask] for a in self.incumbent]
+        self.report("restricted master MIP")
+        out = solve_restricted_mip(self.master, time_limit=min(max_seconds, max(self.left(), 0.05)),
+                                   solver=self.solver, threads=self.threads, seed=self.seed, start=start,
+                                   stop=self.stop)
+        self.log.append({"event": "restricted master MIP", "status": out.status, "columns": len(self.master),
+                         "objective": None if out.objective is None else out.objective + self.ac.offset(),
+                         "seconds": round(out.seconds, 3), "detail": out.detail})
+        if out.chosen:
+            self.offer([self.master.columns[j].blocks for j in out.chosen], "restricted master MIP")
+        return out
+
+    # ------------------------------------------------------------ run
+    def enumeration_proof(self) -> None:
+        """After a complete enumeration up to threshold theta (every area of every plan costing at most
+        theta is a column): the restricted master MIP's optimum z is optimal if z <= theta, and
+        min(MIP bound, theta) bounds every plan."""
+        theta = self.enumerated_threshold
+        out = self.integer_plan(max_seconds=max(self.left(), 0.05))
+        if out is not None and out.status == "optimal" and out.objective is not None:
+            z = out.objective + self.ac.offset()
+            b = z if out.bound is None else min(z, out.bound + self.ac.offset())
+            self.set_bound(min(b, theta), "restricted master MIP over every area of cost-threshold plans")
+
+    def run(self, seeds: list[tuple[list, str]]) -> EngineResult:
+        self.report("seeds", force=True)
+        for areas, source in seeds:
+            self.offer(areas, source)
+        if self.enumerated_threshold is not None and not self.stopped():
+            self.enumeration_proof()
+        if not self.closed():
+            self.column_generation(self.deadline)
+        if not self.stopped() and not self.closed() and not self.infeasible:
+            self.integer_plan(max_seconds=max(self.left(), 0.05))
+        status = "optimal" if self.closed() and (self.gap() or 0.0) <= OPTIMALITY_TOLERANCE else "feasible"
+        if self.stop is not None and self.stop.is_set() and status != "optimal":
+            status = "interrupted"
+        if self.incumbent is None and self.stop is not None and self.stop.is_set():
+            raise Interrupted()
+        return EngineResult(self.incumbent, None if self.incumbent is None else self.incumbent_obj,
+                            None if not np.isfinite(self.bound) else self.bound, status, self.incumbent_from,
+                            self.first_plan_s, self.log, len(self.master),
+                            None if self.lp_value is None else self.lp_value + self.ac.offset(),
+                            self.infeasible and self.incumbent is None)
