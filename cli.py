@@ -185,10 +185,14 @@ def solve_options(f):
                      help="Weight per percentage point of national value away from the mean, summed over areas."),
         click.option("--w-split", type=float, default=5.0, show_default=True,
                      help="Weight per extra PFA fragment (--coterminous soft)."),
-        click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True),
-        click.option("--time-limit", type=float, default=600.0, show_default=True, help="Seconds, in all (LAD-level requests may exceed a very short limit by the few seconds their bound model takes to build)."),
+        click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
+                     help="MIP solver for the restricted master (choosing K of the generated areas). The master "
+                     "LP and the pricing MIPs always use HiGHS (highspy): they change incrementally."),
+        click.option("--time-limit", type=float, default=120.0, show_default=True,
+                     help="Seconds for the whole solve, building included; it ends within max(5%, 5 s) of "
+                     "this with the best plan and the best bound found."),
         click.option("--gap", type=float, default=None, help="Stop at this relative gap (e.g. 0.01); the plan "
-                     "is then reported as feasible with its gap, not as optimal."),
+                     "is then reported as feasible with its gap. 'Optimal' means a gap of at most 1e-6."),
         click.option("--seed", type=int, default=0, show_default=True),
         click.option("--threads", type=int, default=None, help="Solver threads [default: solver's choice]."),
     ]
@@ -259,8 +263,8 @@ def solve(k, out_dir, with_map, fmt, boundaries_file, code_column, name_column, 
     result = run_solve(geo, values, options)
     paths = write_solve_outputs(result, geo, values, out_dir, with_map=with_map)
     click.echo(result.scorecard.render(fmt), nl=False)
-    if result.report.get("start"):
-        click.echo(f"Start: {result.report['start']}")
+    if result.report.start:
+        click.echo(f"Start: {result.report.start}")
     click.echo(status_line(result.report))
     click.echo("wrote " + ", ".join(str(p) for p in paths), err=True)
 

@@ -158,8 +158,8 @@ def compare(options: Sequence[Option], geo: Geography, values: ContractValues, *
         cards[opt.name] = _relabel(result.scorecard, opt.name)
         reports[opt.name] = result.report
         r = result.report
-        gap = "" if r["gap"] is None else f", gap {r['gap']:.2%}"
-        say(f"{tag}: {r['status']}{gap} in {r['wall_seconds']:.1f} s")
+        gap = "" if r.gap is None else f", gap {r.gap:.2%}"
+        say(f"{tag}: {r.status}{gap} in {r.wall_seconds:.1f} s")
     plans, cards, reports = ({o.name: d[o.name] for o in options} for d in (plans, cards, reports))  # given order
     table = comparison_table(options, cards, reports)
     return ComparisonResult(options, table, plans, cards, reports)
@@ -175,7 +175,7 @@ def comparison_table(options: Sequence[Option], cards: dict[str, Scorecard],
         if rep is None:
             row.update(status="reference", gap=None, solve_seconds=None)
         else:
-            row.update(status=rep["status"], gap=rep.get("gap"), solve_seconds=rep.get("wall_seconds"))
+            row.update(status=rep.status, gap=rep.gap, solve_seconds=rep.wall_seconds)
         rows.append(row)
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     for col in ("areas", "pfas_split", "trusts_split"):
@@ -203,13 +203,13 @@ def commentary(result: ComparisonResult, n_trusts: int | None = None) -> list[st
     for name, rep in result.reports.items():
         if rep is None:
             continue
-        limit = rep.get("options", {}).get("time_limit")
-        if rep["status"] == "optimal":
-            out.append(f"{name} is proven optimal for its objective (solved in {rep['wall_seconds']:.0f} s).")
+        limit = rep.options.get("time_limit")
+        if rep.status == "optimal":
+            out.append(f"{name} is proven optimal for its objective (solved in {rep.wall_seconds:.0f} s).")
         else:
-            gap = ("no bound was proved" if rep.get("gap") is None
-                   else f"gap {rep['gap']:.1%} to the best bound")
-            out.append(f"{name} is feasible but NOT proven optimal: {gap} after {rep['wall_seconds']:.0f} s "
+            gap = ("no bound was proved" if rep.gap is None
+                   else f"gap {rep.gap:.1%} to the best bound")
+            out.append(f"{name} is feasible but NOT proven optimal: {gap} after {rep.wall_seconds:.0f} s "
                        f"(time limit {limit:g} s), so a better plan may exist.")
     if t["trusts_split"].notna().all():
         split = t["trusts_split"].astype(int)
@@ -725,9 +725,9 @@ def sweep_row(geo: Geography, values: ContractValues, options: SolveOptions) -> 
         row.update(status="error", reason=_one_line(exc))
     else:
         r, s = result.report, result.scorecard.summary
-        row.update(status=r["status"], gap=r["gap"], objective=r["objective"], bound=r["bound"],
-                   plan_hash=r.get("plan_hash"), seconds=r["wall_seconds"],
-                   **{f"term_{k}": v for k, v in r["terms"].items()},
+        row.update(status=r.status, gap=r.gap, objective=r.objective, bound=r.bound,
+                   plan_hash=r.plan_hash, seconds=r.wall_seconds,
+                   **{f"term_{k}": v for k, v in r.terms.items()},
                    **{c: s.get(c) for c in SUMMARY_COLUMNS + ("pfa_fragments",)})
     if row["seconds"] is None:
         row["seconds"] = round(time.perf_counter() - t0, 3)

@@ -32,6 +32,7 @@ import shapely
 
 from .geography import Geography
 from .plan import Plan
+from .rules import scorecard_rules
 from .values import ContractValues
 
 
@@ -174,15 +175,9 @@ def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value: 
         "noncontiguous_areas": [a for a in areas.index if not areas.loc[a, "contiguous"]],
         "distance_note": geo.distance_note,
     }
-    if min_value is not None:
-        summary["min_value_m"] = min_value / 1e6
-        summary["areas_under_floor"] = [a for a in areas.index if val[a] < min_value - 1e-6]
-    if max_value is not None:
-        summary["max_value_m"] = max_value / 1e6
-        summary["areas_over_max_value"] = [a for a in areas.index if val[a] > max_value + 1e-6]
-    if max_share is not None:
-        summary["max_share"] = max_share
-        summary["areas_over_cap"] = [a for a in areas.index if val[a] / total > max_share + 1e-9]
+    area_value = {a: float(val[a]) for a in areas.index}
+    for rule in scorecard_rules(min_value, max_share, max_value, total):
+        rule.flag(summary, area_value, total)
     notes = [f"Values: {values.label}.", f"Travel: {geo.distance_note}; hub = value-weighted 1-median LAD."]
     if not summary["all_contiguous"]:
         notes.append("Not contiguous: " + ", ".join(

@@ -25,7 +25,7 @@ def solve_output_texts(result: SolveResult, geo: Geography, values: ContractValu
     texts = {
         "plan.csv": plan.to_frame().to_csv(index=False, lineterminator="\n"),
         "plan.geojson": plan_geodataframe(plan, geo, card.areas).to_json(drop_id=True, to_wgs84=True),
-        "run.json": dumps({**result.report, "scorecard": card.summary}) + "\n",
+        "run.json": dumps({**result.report.to_dict(), "scorecard": card.summary}) + "\n",
     }
     if with_map:
         from .maps import interactive_map, render_html

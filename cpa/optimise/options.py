@@ -40,7 +40,7 @@ class SolveOptions:
     start: str | None = None
     weights: Weights = field(default_factory=Weights)
     solver: str = "highs"
-    time_limit: float = 600.0
+    time_limit: float = 120.0
     gap: float | None = None
     seed: int = 0
     threads: int | None = None

@@ -367,6 +367,37 @@ class PricingModel:
                 continue
             nbrs = [self.col_of[c] for c in ac.neighbours[b] if c in self.col_of]
             self._row([self.col_of[b]] + nbrs, [1.0] + [-1.0] * len(nbrs), -INF, 0.0)
+        self._flow()
+
+    def _flow(self) -> None:
+        """Single-commodity flow from the hub: every chosen block consumes one unit, flow only
+        along arcs between chosen blocks. One MIP, no cut rounds (their restarts cost more)."""
+        ac = self.ac
+        nb = len(self.blocks)
+        big = float(nb - 1)
+        arcs = [(self.col_of[u], self.col_of[v]) for u in self.blocks for v in ac.neighbours[u] if v in self.col_of]
+        first = self.ncols
+        m = len(arcs)
+        if not m:
+            return
+        self.hp.addCols(m, np.zeros(m), np.zeros(m), np.full(m, big), 0, np.zeros(0, dtype=np.int32),
+                        np.zeros(0, dtype=np.int32), np.zeros(0))
+        self.ncols += m
+        into: dict[int, list[int]] = {}
+        out: dict[int, list[int]] = {}
+        for j, (u, v) in enumerate(arcs):
+            out.setdefault(u, []).append(first + j)
+            into.setdefault(v, []).append(first + j)
+            # f_uv <= big * x_v and <= big * x_u
+            self._row([first + j, v], [1.0, -big], -INF, 0.0)
+            self._row([first + j, u], [1.0, -big], -INF, 0.0)
+        root = self.col_of[self.hb]
+        for i in range(nb):
+            if i == root:
+                continue
+            idx = into.get(i, []) + out.get(i, []) + [i]
+            vals = [1.0] * len(into.get(i, [])) + [-1.0] * len(out.get(i, [])) + [-1.0]
+            self._row(idx, vals, 0.0, 0.0)
 
     # -------------------------------------------------------------- model pieces
     def _new_col(self, cost: float, lo: float, up: float) -> int:

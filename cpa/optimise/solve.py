@@ -47,7 +47,7 @@ FORMULATION = "set partitioning over contiguous areas by column generation"
 #: Block-level requests (up to this many blocks) also enumerate promising areas as seeds.
 ENUMERATE_BLOCKS = 80
 #: Share of the time limit the seed enumeration may use.
-ENUM_SHARE = 0.3
+ENUM_SHARE = 0.1
 #: Share of the time limit (and cap in seconds) for LAD-level seed heuristics.
 SEED_SHARE, SEED_SECONDS = 0.15, 30.0
 #: Sketch settings tried for LAD-level seeds: (split PFAs above this x mean, pieces of this x mean).
