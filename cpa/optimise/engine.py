@@ -66,6 +66,12 @@ BOUND_EVERY = 20.0
 MIP_EVERY = 15.0
 #: Time slice of one hub's exact pricing MIP (its dual bound is used if it stops).
 EXACT_HUB_SECONDS = 3.0
+#: Above this many blocks, column generation stabilises the duals in a box (see column_generation).
+STABILISE_ABOVE = 80
+#: Initial half-width of the dual box, as a share of the mean centre dual.
+BOX_SHARE = 0.5
+#: An exact pricing round takes at most this share of the time left (at least EXACT_ROUND_MIN s).
+EXACT_ROUND_SHARE, EXACT_ROUND_MIN = 0.3, 5.0
 #: Columns added per iteration at most.
 MAX_NEW_COLUMNS = 600
 
@@ -199,6 +205,8 @@ class Engine:
         self.master.add(cols)
         obj = sum(c.cost for c in cols) + self.ac.offset()
         if obj < self.incumbent_obj - 1e-9:
+            # areas one block away from the new plan's: the LP can then move between plans
+            self.master.add([self.pricer.column(nb) for a in areas for nb in self.pricer.neighbours_of(a)])
             self.incumbent = sorted(areas)
             self.incumbent_obj = obj
             self.incumbent_from = source
@@ -269,23 +277,40 @@ class Engine:
         return rho, found
 
     def column_generation(self, until: float) -> None:
-        """Column generation until the LP is solved, the gap is closed, or ``until``."""
+        """Column generation until the LP is solved, the gap is closed, or ``until``.
+
+        At LAD level the cover duals are kept in a box around a stability centre (boxstep): the
+        restricted master is highly degenerate there and its raw duals make pricing bounds useless.
+        The centre starts at the incumbent's fair shares and moves to any duals whose Lagrangian
+        bound is the best so far; the box halves after a step that does not improve the bound and
+        is removed once the LP solution no longer leans on it."""
         last_bound = last_mip = time.perf_counter()
         it = 0
+        stabilise = self.ac.n > STABILISE_ABOVE and self.incumbent is not None
+        if stabilise:
+            costs = [self.pricer.column(a).cost for a in self.incumbent]
+            center = self.master.fair_duals(self.incumbent, costs)
+            delta = BOX_SHARE * float(np.mean(np.abs(center))) + 1e-9
+            center_lb = -np.inf
+            self.master.set_box(center, delta)
         while not self.stopped() and time.perf_counter() < until:
             it += 1
             sol = self.master.solve(max(self.left(), 0.05))
             if sol.status != "optimal":
                 break
-            self.lp_value = sol.objective
+            if not self.master.boxed:
+                self.lp_value = sol.objective
             duals = Duals(sol.cover_duals, sol.k_dual)
             self.report("column generation")
             cols = self.pricer.heuristic(duals)
+            basis = [c.blocks for c, x in zip(self.master.columns, sol.values) if x > 1e-9]
+            cols = cols + self.pricer.improve(basis, duals, rounds=2)
             now = time.perf_counter()
             need_bound = not cols or now - last_bound >= BOUND_EVERY
             if need_bound:
                 theta = min([0.0] + [rc for rc, _ in cols])
-                rho, more = self.exact_round(duals, theta, sol.objective, max_seconds=max(until - now, 0.05))
+                budget = max(EXACT_ROUND_MIN, EXACT_ROUND_SHARE * (until - now))
+                rho, more = self.exact_round(duals, theta, sol.objective, max_seconds=min(budget, until - now))
                 last_bound = time.perf_counter()
                 lb = float(sol.cover_duals.sum() + self.k * sol.k_dual + self.k * min(rho, 0.0)) + self.ac.offset()
                 if lb > self.cost_ceiling:
@@ -294,7 +319,18 @@ class Engine:
                     break
                 self.set_bound(lb, "Lagrangian bound after exact pricing")
                 cols = cols + [(rc, c) for rc, c in more if rc < -EPS_RC]
-                if self.last_round_complete and not [1 for rc, _ in cols if rc < -EPS_RC]:
+                negative = [1 for rc, _ in cols if rc < -EPS_RC]
+                if stabilise:
+                    if lb > center_lb + 1e-9:
+                        center, center_lb = duals.pi.copy(), lb  # serious step
+                    else:
+                        delta *= 0.5  # null step: a smaller box
+                    if not negative and sol.artificial < 1e-9:
+                        stabilise = False  # the box no longer binds: plain LP from here
+                        self.master.set_box(None)
+                    else:
+                        self.master.set_box(center, delta)
+                elif self.last_round_complete and not negative:
                     self.lp_solved = True
                     self.log.append({"event": "LP solved", "lp": sol.objective + self.ac.offset(),
                                      "columns": len(self.master), "iterations": it,
@@ -310,6 +346,8 @@ class Engine:
             if added == 0 and not need_bound:
                 # heuristic columns were all present already: force an exact round next
                 last_bound = -np.inf
+        if self.master.boxed:
+            self.master.set_box(None)
 
     def integer_plan(self, max_seconds: float):
         """The restricted master MIP over the columns so far, then local search from the best plan."""

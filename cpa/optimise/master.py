@@ -108,15 +108,33 @@ class Master:
             lo, up = (r.rhs, INF) if r.sense == ">=" else (-INF, r.rhs)
             lower[self.n + 1 + i], upper[self.n + 1 + i] = lo, up
         h.addRows(nr, lower, upper, 0, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
-        # artificials: one per cover row, two for the K row, two per plan row
-        art_rows = list(range(self.n)) + [self.n, self.n] + [self.n + 1 + i for i in range(len(self.plan_rules))
-                                                              for _ in (0, 1)]
-        signs = [1.0] * self.n + [1.0, -1.0] + [s for _ in self.plan_rules for s in (1.0, -1.0)]
+        # artificials: one per cover row (+1), one surplus per cover row (-1, used by the dual box),
+        # two for the K row, two per plan row
+        art_rows = (list(range(self.n)) + list(range(self.n)) + [self.n, self.n]
+                    + [self.n + 1 + i for i in range(len(self.plan_rules)) for _ in (0, 1)])
+        signs = [1.0] * self.n + [-1.0] * self.n + [1.0, -1.0] + [s for _ in self.plan_rules for s in (1.0, -1.0)]
+        self.artificial_cost = float(artificial_cost)
         na = len(art_rows)
         h.addCols(na, np.full(na, float(artificial_cost)), np.zeros(na), np.full(na, INF), na,
                   np.arange(na, dtype=np.int32), np.array(art_rows, dtype=np.int32), np.array(signs))
         self.n_art = na
+        self.boxed = False
         self.h.setOptionValue("simplex_strategy", 1)  # dual simplex: warm re-solves after adding columns
+
+    def set_box(self, center: np.ndarray | None, delta: float = 0.0) -> None:
+        """Stabilise the cover duals in [center - delta, center + delta] (boxstep): the cover rows'
+        artificials cost center + delta, their surplus columns -(center - delta). ``None`` removes
+        the box (the LP is then the plain restricted master again)."""
+        n = self.n
+        if center is None:
+            up = np.full(n, self.artificial_cost)
+            down = np.full(n, self.artificial_cost)
+            self.boxed = False
+        else:
+            up = np.minimum(center + delta, self.artificial_cost)
+            down = np.minimum(-(center - delta), self.artificial_cost)
+            self.boxed = True
+        self.h.changeColsCost(2 * n, np.arange(2 * n, dtype=np.int32), np.concatenate([up, down]))
 
     def __len__(self) -> int:
         return len(self.columns)
@@ -174,6 +192,15 @@ class Master:
         obj = h.getInfo().objective_function_value
         return LpSolution("optimal", float(obj), x[self.n_art:], y[:self.n].copy(), float(y[self.n]),
                           y[self.n + 1:].copy(), float(x[:self.n_art].sum()), secs)
+
+    def fair_duals(self, areas, costs) -> np.ndarray:
+        """A dual point from a plan: each block carries its area's cost in proportion to its share
+        of the area's blocks (a stability centre for the dual box)."""
+        pi = np.zeros(self.n)
+        for area, c in zip(areas, costs):
+            for b in area:
+                pi[b] = c / len(area)
+        return pi
 
     def reduced_costs(self, sol: LpSolution) -> np.ndarray:
         """Reduced cost of every column under the LP's duals."""

@@ -197,6 +197,61 @@ class Pricer:
                         out[key] = (rc, col)
         return sorted(out.values(), key=lambda t: (t[0], t[1].blocks))
 
+    def neighbours_of(self, area) -> list[tuple[int, ...]]:
+        """Areas one block away from ``area``: plus a bordering block, or minus a block that leaves
+        it connected; only those within the rules."""
+        ac = self.ac
+        S = set(area)
+        out = []
+        border = sorted({c for b in S for c in ac.neighbours[b]} - S)
+        for c in border:
+            new = tuple(sorted(S | {c}))
+            if ac.area_ok(new):
+                out.append(new)
+        if len(S) > 1:
+            for b in sorted(S):
+                rest = S - {b}
+                if self.connected(rest) and ac.area_ok(rest):
+                    out.append(tuple(sorted(rest)))
+        return out
+
+    def connected(self, nodes: set) -> bool:
+        if not nodes:
+            return False
+        nb = self.ac.neighbours
+        start = next(iter(nodes))
+        seen = {start}
+        stack = [start]
+        while stack:
+            u = stack.pop()
+            for v in nb[u]:
+                if v in nodes and v not in seen:
+                    seen.add(v)
+                    stack.append(v)
+        return len(seen) == len(nodes)
+
+    def improve(self, areas, duals: Duals, rounds: int = 3) -> list[tuple[float, Column]]:
+        """Local search on reduced cost from given areas (e.g. the LP's basis columns): repeatedly
+        move to the best neighbouring area while that lowers the reduced cost."""
+        found: dict[int, tuple[float, Column]] = {}
+        pi = duals.pi
+        for area in areas:
+            cur = tuple(area)
+            cur_rc = self.reduced_cost(self.column(cur), duals)
+            for _ in range(rounds):
+                best = None
+                for nb_area in self.neighbours_of(cur):
+                    col = self.column(nb_area)
+                    rc = col.cost - float(pi[list(nb_area)].sum()) - duals.mu
+                    if rc < -EPS_RC and (col.mask not in found or rc < found[col.mask][0]):
+                        found[col.mask] = (rc, col)
+                    if rc < cur_rc - 1e-9 and (best is None or rc < best[0]):
+                        best = (rc, nb_area)
+                if best is None:
+                    break
+                cur_rc, cur = best
+        return sorted(found.values(), key=lambda t: (t[0], t[1].blocks))
+
     def g_cost(self, value):
         return self.ac.objective.value_cost(value)
 

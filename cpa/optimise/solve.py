@@ -184,7 +184,7 @@ def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine
             part = local_search(part, deadline=deadline)
             refine([set(to_fine(a)) for a in part.areas], "PFA-level greedy + local search")
     for above, piece in SKETCHES:
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline and (engine.incumbent is not None or engine.stopped()):
             break
         coarse, groups = sk.sketch_blocks(blocks, ac.mean, split_above=above, piece=piece)
         if coarse.n > 150:
@@ -243,6 +243,8 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
     blocks = build_blocks(geo, values, options, rules)
     check_feasibility(blocks, geo, values, options, rules)
     ac = AreaCosts(blocks, geo, values, options, rules)
+    if stop is not None and stop.is_set():
+        raise Interrupted("interrupted before any plan was found")
     engine = Engine(ac, solver=solver, t0=t0, deadline=deadline, stop=stop, progress=progress,
                     threads=options.threads, seed=options.seed, gap=options.gap)
     start_note = _start_seed(options, geo, ac, engine)
