@@ -55,6 +55,7 @@ import numpy as np
 
 from ..errors import CpaError
 from .costs import AreaCosts
+from .heuristics import Partition, chain_search, local_search, recombine
 from .master import Column, Master, solve_restricted_mip
 from .pricing import EPS_RC, Duals, Pricer
 
@@ -72,6 +73,12 @@ STABILISE_ABOVE = 80
 BOX_SHARE = 0.5
 #: An exact pricing round takes at most this share of the time left (at least EXACT_ROUND_MIN s).
 EXACT_ROUND_SHARE, EXACT_ROUND_MIN = 0.3, 5.0
+#: At LAD level an exact round's MIPs take seconds per hub: a smaller share (see the README's bench).
+EXACT_ROUND_SHARE_LAD = 0.1
+#: LAD level: share of the time left given to recombination right after the seeds.
+IMPROVE_FIRST_SHARE = 0.25
+#: Recombination draws up to this many spanning trees per pair of areas.
+MAX_TREES = 48
 #: Columns added per iteration at most.
 MAX_NEW_COLUMNS = 600
 
@@ -309,7 +316,8 @@ class Engine:
             need_bound = not cols or now - last_bound >= BOUND_EVERY
             if need_bound:
                 theta = min([0.0] + [rc for rc, _ in cols])
-                budget = max(EXACT_ROUND_MIN, EXACT_ROUND_SHARE * (until - now))
+                share = EXACT_ROUND_SHARE if self.ac.n <= STABILISE_ABOVE else EXACT_ROUND_SHARE_LAD
+                budget = max(EXACT_ROUND_MIN, share * (until - now))
                 rho, more = self.exact_round(duals, theta, sol.objective, max_seconds=min(budget, until - now))
                 last_bound = time.perf_counter()
                 lb = float(sol.cover_duals.sum() + self.k * sol.k_dual + self.k * min(rho, 0.0)) + self.ac.offset()
@@ -365,7 +373,29 @@ class Engine:
                          "seconds": round(out.seconds, 3), "detail": out.detail})
         if out.chosen:
             self.offer([self.master.columns[j].blocks for j in out.chosen], "restricted master MIP")
+        self.improve_incumbent(max_seconds=max_seconds)
         return out
+
+    def improve_incumbent(self, max_seconds: float) -> None:
+        """Local search from the incumbent: recombination of adjacent areas (spanning-tree splits,
+        seeded), single-block moves and (LAD level) chained moves; the result is offered as a plan."""
+        if self.incumbent is None or self.stopped() or self.closed():
+            return
+        self.report("local search")
+        end = min(self.deadline, time.perf_counter() + max_seconds)
+        part = Partition(self.ac, [set(a) for a in self.incumbent])
+        trees = 6
+        while time.perf_counter() < end and not self.stopped():
+            before = part.objective()
+            part = recombine(part, deadline=end, seed=self.seed + trees, trees=trees)
+            part = local_search(part, deadline=end)
+            if part.objective() >= before - 1e-9:
+                if trees >= MAX_TREES:
+                    break
+                trees *= 2  # nothing found: look harder (more spanning trees per pair)
+        if self.ac.n > STABILISE_ABOVE:
+            part = chain_search(part, deadline=end)
+        self.offer([sorted(a) for a in part.areas], "recombination + local search")
 
     # ------------------------------------------------------------ run
     def enumeration_proof(self) -> None:
@@ -381,10 +411,15 @@ class Engine:
 
     def run(self, seeds: list[tuple[list, str]]) -> EngineResult:
         self.report("seeds", force=True)
+        if min(self.ac.objective.w_travel, self.ac.objective.w_balance, self.ac.objective.w_split) >= 0:
+            self.set_bound(0.0, "every objective term is non-negative")
         for areas, source in seeds:
             self.offer(areas, source)
         if self.enumerated_threshold is not None and not self.stopped():
             self.enumeration_proof()
+        if self.ac.n > STABILISE_ABOVE and not self.stopped():
+            # LAD level: recombination improves the seed plans fast, before the long column generation
+            self.improve_incumbent(max_seconds=min(IMPROVE_FIRST_SHARE * self.left(), 60.0))
         if not self.closed():
             self.column_generation(self.deadline)
         if not self.stopped() and not self.closed() and not self.infeasible:

@@ -1,4 +1,4 @@
-"""Heuristic plans: greedy merging and local search over block moves.
+"""Heuristic plans: greedy merging, local search over block moves, chained moves, recombination.
 
 Used for incumbents (thresholds for the exact set partitioning, warm starts,
 LAD-level improvement). Deterministic: fixed scan orders, ties broken by index.
@@ -254,3 +254,97 @@ def chain_search(part: Partition, deadline: float | None = None, max_chain: int 
         if not improved:
             break
     return part
+
+
+def recombine(part: Partition, deadline: float, seed: int = 0, trees: int = 6, max_passes: int = 20) -> Partition:
+    """Recombination (as ReCom does, but greedy): merge two adjacent areas, draw spanning trees of the
+    merged region (minimum spanning trees under random edge weights, seeded), and cut the tree edge
+    that gives the cheapest pair of areas within the rules; keep the split if it lowers the cost.
+    Deterministic given ``seed``; stops at ``deadline`` or when a pass improves nothing."""
+    import random
+
+    ac = part.ac
+    g = ac.blocks.graph
+    rng = random.Random(seed)
+    n_pfa = len(ac.pfa_ids)
+    pfa_rows = np.zeros((ac.n, n_pfa))
+    for b in range(ac.n):
+        for p in ac.block_pfas[b]:
+            pfa_rows[b, p] = 1.0
+    eps = 1e-9
+    for _ in range(max_passes):
+        improved = False
+        pairs = sorted({(min(part.area_of[a], part.area_of[c]), max(part.area_of[a], part.area_of[c]))
+                        for a, c in g.edges if part.area_of[a] != part.area_of[c]})
+        rng.shuffle(pairs)
+        for i, j in pairs:
+            if time.perf_counter() > deadline:
+                return part
+            if not (part.areas[i] and part.areas[j]) or not any(
+                    part.area_of[c] == j for b in part.areas[i] for c in g.neighbors(b)):
+                continue
+            union = sorted(part.areas[i] | part.areas[j])
+            base = part.costs[i] + part.costs[j]
+            best = None
+            sub = g.subgraph(union)
+            total_c = ac.cost[union].sum(axis=0)
+            total_m = ac.member[union].sum(axis=0)
+            total_v = float(ac.value[union].sum())
+            total_p = pfa_rows[union].sum(axis=0)
+            for _t in range(trees):
+                for a, c in sub.edges:
+                    sub.edges[a, c]["w"] = rng.random()  # noqa: B023
+                tree = nx.minimum_spanning_tree(sub, weight="w")
+                root = union[0]
+                order = list(nx.dfs_preorder_nodes(tree, root))
+                parent = {root: None}
+                for u in order:
+                    for v in tree.neighbors(u):
+                        if v not in parent:
+                            parent[v] = u
+                sub_c = {u: ac.cost[u].copy() for u in order}
+                sub_m = {u: ac.member[u].astype(int) for u in order}
+                sub_v = {u: float(ac.value[u]) for u in order}
+                sub_p = {u: pfa_rows[u].copy() for u in order}
+                for u in reversed(order):
+                    p = parent[u]
+                    if p is not None:
+                        sub_c[p] = sub_c[p] + sub_c[u]
+                        sub_m[p] = sub_m[p] + sub_m[u]
+                        sub_v[p] += sub_v[u]
+                        sub_p[p] = sub_p[p] + sub_p[u]
+                for u in order[1:]:
+                    va, vb = sub_v[u], total_v - sub_v[u]
+                    pa, pb = int((sub_p[u] > 0).sum()), int((total_p - sub_p[u] > 0).sum())
+                    ca = ac.cost_at(np.where(sub_m[u] > 0, sub_c[u], np.inf).min(), va, pa)
+                    cb = ac.cost_at(np.where(total_m - sub_m[u] > 0, total_c - sub_c[u], np.inf).min(), vb, pb)
+                    if best is not None and ca + cb >= best[0] - eps:
+                        continue
+                    if ca + cb >= base - eps:
+                        continue
+                    side = set(nx.dfs_preorder_nodes(tree.subgraph(
+                        [x for x in order if _below(x, u, parent)]), u))
+                    other = set(union) - side
+                    if ac.area_ok(side) and ac.area_ok(other):
+                        best = (ca + cb, side, other, ca, cb)
+            if best is not None:
+                _, side, other, ca, cb = best
+                part.areas[i], part.areas[j] = side, other
+                for b in side:
+                    part.area_of[b] = i
+                for b in other:
+                    part.area_of[b] = j
+                part.costs[i], part.costs[j] = ca, cb
+                improved = True
+        if not improved:
+            break
+    return part
+
+
+def _below(x: int, u: int, parent: dict) -> bool:
+    """True when ``x`` is ``u`` or a descendant of ``u`` in the rooted tree given by ``parent``."""
+    while x is not None:
+        if x == u:
+            return True
+        x = parent[x]
+    return False
