@@ -25,8 +25,6 @@ import numpy as np
 from ..errors import CpaError, InfeasibleRequest
 from ..geography import Geography
 from ..rules import Locks, Request, Rule, area_rules
-from ..rules import caps as rule_cap
-from ..rules import floor as rule_floor
 from ..values import ContractValues
 from .options import COTERMINOUS_MODES, SolveOptions
 
@@ -151,7 +149,4 @@ def check_feasibility(blocks: Blocks, geo: Geography, values: ContractValues, op
     req = Request(blocks, geo, values.total, k, options.coterminous)
     for rule in rules:
         rule.precheck(req)
-    floor, cap = rule_floor(rules), rule_cap(rules)
-    if floor is not None and cap is not None and floor > cap + 1e-6:
-        raise InfeasibleRequest(f"--min-value £{floor / 1e6:,.1f}m is above the largest value an area may "
-                                f"have (£{cap / 1e6:,.1f}m)", "lower --min-value or raise the cap")
+    # (a floor above a cap needs no check of its own: K x floor <= total <= K x cap already fails)

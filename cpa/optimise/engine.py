@@ -140,6 +140,7 @@ class Engine:
         self.master = Master(ac.n, self.k, ac.plan_rules, threads=threads, seed=seed, stop=stop,
                              artificial_cost=100.0 * self.cost_ceiling + 1.0)
         self.enumerated_threshold: float | None = None
+        self._recombinations = 0
         self.infeasible = False
         self.pricer = Pricer(ac, threads=threads, seed=seed, stop=stop)
         self.incumbent: list[tuple[int, ...]] | None = None
@@ -387,7 +388,8 @@ class Engine:
         trees = 6
         while time.perf_counter() < end and not self.stopped():
             before = part.objective()
-            part = recombine(part, deadline=end, seed=self.seed + trees, trees=trees)
+            self._recombinations += 1
+            part = recombine(part, deadline=end, seed=self.seed * 100_003 + self._recombinations, trees=trees)
             part = local_search(part, deadline=end)
             if part.objective() >= before - 1e-9:
                 if trees >= MAX_TREES:
