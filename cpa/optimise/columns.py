@@ -1,43 +1,25 @@
-r"""Exact solving of block-level requests by set partitioning over enumerated areas.
+r"""Cheap enumeration of promising areas: seed columns, and an exact device at block level.
 
-The objective is a sum over areas: each area :math:`S` (a connected set of
-blocks) costs
-
-.. math::
-
-    c_S = w_T \frac{1}{V}\min_{h\in S}\sum_{l\in S} v_l\,\mathrm{dist}(l,h)
-        + w_B \frac{100}{V}|A_S - m| + w_S\,|\mathrm{PFAs}(S)|
-
-(the constant :math:`-w_S|P|` of the fragment term aside). So the problem is
-the set partitioning programme :math:`\min \sum_S c_S z_S` subject to every
-block being in exactly one chosen area and exactly :math:`K` areas, over the
-connected areas that meet the per-area rules (value floor and cap, PFAs per
-area, locks). Contiguity and the hub choice are inside the columns, so there
-are no separator cuts and the LP relaxation is much tighter than the compact
-model's (a Dantzig-Wolfe reformulation of it).
-
-Only areas that could be part of a plan costing at most a threshold
-:math:`\theta` (an incumbent's objective) are enumerated. The lower bound of
-any plan containing :math:`S` is
+Each area :math:`S` (a connected set of blocks) costs :math:`c_S` (:mod:`cpa.objective`). Only
+areas that could be part of a plan costing at most a threshold :math:`\theta` (the seed plan's
+objective) are listed. With balance as the only value term, the lower bound of any plan
+containing :math:`S` is
 
 .. math::
 
     LB(S) = c^T_S + w_T\big(\textstyle\sum_{b\notin S} t_b + \delta(S)\big)
             + w_B \frac{100}{V}\big(|A_S-m| + \max(|m-A_S|,\; 2E(S) + A_S - m)\big)
 
-with :math:`t_b=\min_h c_{bh}` (block :math:`b`'s travel to the best hub
-anywhere), :math:`\delta(S)` the sum of the :math:`(n-|S|-K+1)^+` smallest
-:math:`\min_{h\notin b}c_{bh}-t_b` outside :math:`S` (that many other blocks
-do not hold their area's hub), and :math:`E(S)=\sum_{b\notin S, v_b>m}(v_b-m)`
-(blocks above the mean force that much surplus elsewhere, and the surplus
-equals the deficit). Areas are enumerated by growing connected sets (ESU
-order: each set once), pruning a branch when a bound that can only grow for
-supersets, :math:`w_T(\sum_b t_b + \min_h C_S(h) - \sum_{b\in S}t_b) +
-w_B\frac{100}{V}(2(A_S-m)^+ + 2E(S))`, exceeds :math:`\theta`. Every plan
-costing at most :math:`\theta` uses only enumerated areas, so if the set
-partitioning optimum is at most :math:`\theta` it is optimal for the full
-problem; if it is above :math:`\theta` it is a better incumbent than nothing
-and the enumeration is repeated with that threshold.
+with :math:`t_b=\min_h c_{bh}` (block :math:`b`'s travel to the best hub anywhere),
+:math:`\delta(S)` the sum of the :math:`(n-|S|-K+1)^+` smallest :math:`\min_{h\notin b}c_{bh}-t_b`
+outside :math:`S` (that many other blocks do not hold their area's hub), and
+:math:`E(S)=\sum_{b\notin S, v_b>m}(v_b-m)` (blocks above the mean force that much surplus
+elsewhere, and the surplus equals the deficit). Areas are grown as connected sets (ESU order:
+each set once), pruning a branch when a bound that can only grow for supersets,
+:math:`w_T(\sum_b t_b + \min_h C_S(h) - \sum_{b\in S}t_b) + w_B\frac{100}{V}(2(A_S-m)^+ + 2E(S))`,
+exceeds :math:`\theta`, and stopping (:class:`TooManyColumns`) beyond a budget. When the list is
+complete, every plan costing at most :math:`\theta` uses only listed areas, so the engine's
+restricted master MIP over them is exact up to :math:`\theta` (:meth:`.engine.Engine.enumeration_proof`).
 """
 
 from __future__ import annotations
@@ -49,11 +31,9 @@ import numpy as np
 
 from .costs import AreaCosts
 
-#: Give up (fall back to the compact model) beyond this many enumerated sets.
+#: Give up (leave the rest to column generation) beyond this many enumerated sets or areas.
 MAX_VISITS = 1_500_000
 MAX_COLUMNS = 300_000
-#: Share of the time limit the enumeration may use before giving up.
-ENUM_SHARE = 0.4
 
 
 class TooManyColumns(Exception):

@@ -76,7 +76,7 @@ EXACT_ROUND_SHARE, EXACT_ROUND_MIN = 0.3, 5.0
 #: At LAD level an exact round's MIPs take seconds per hub: a smaller share (see the README's bench).
 EXACT_ROUND_SHARE_LAD = 0.1
 #: LAD level: share of the time left given to recombination right after the seeds.
-IMPROVE_FIRST_SHARE = 0.25
+IMPROVE_FIRST_SHARE = 0.35
 #: Recombination draws up to this many spanning trees per pair of areas.
 MAX_TREES = 48
 #: Columns added per iteration at most.
@@ -141,6 +141,7 @@ class Engine:
                              artificial_cost=100.0 * self.cost_ceiling + 1.0)
         self.enumerated_threshold: float | None = None
         self._recombinations = 0
+        self.pool: list[tuple[float, list, str]] = []  # every valid plan offered: (objective, areas, source)
         self.infeasible = False
         self.pricer = Pricer(ac, threads=threads, seed=seed, stop=stop)
         self.incumbent: list[tuple[int, ...]] | None = None
@@ -212,6 +213,7 @@ class Engine:
             c.source = source
         self.master.add(cols)
         obj = sum(c.cost for c in cols) + self.ac.offset()
+        self.pool.append((obj, sorted(areas), source))
         if obj < self.incumbent_obj - 1e-9:
             # areas one block away from the new plan's: the LP can then move between plans
             self.master.add([self.pricer.column(nb) for a in areas for nb in self.pricer.neighbours_of(a)])
@@ -377,14 +379,15 @@ class Engine:
         self.improve_incumbent(max_seconds=max_seconds)
         return out
 
-    def improve_incumbent(self, max_seconds: float) -> None:
-        """Local search from the incumbent: recombination of adjacent areas (spanning-tree splits,
-        seeded), single-block moves and (LAD level) chained moves; the result is offered as a plan."""
+    def improve_incumbent(self, max_seconds: float, start: list | None = None, label: str = "") -> None:
+        """Local search from the incumbent (or ``start``): recombination of adjacent areas
+        (spanning-tree splits, seeded, more trees when a pass finds nothing), single-block moves and
+        (LAD level) chained moves; the result is offered as a plan (its areas become columns)."""
         if self.incumbent is None or self.stopped() or self.closed():
             return
         self.report("local search")
         end = min(self.deadline, time.perf_counter() + max_seconds)
-        part = Partition(self.ac, [set(a) for a in self.incumbent])
+        part = Partition(self.ac, [set(a) for a in (start or self.incumbent)])
         trees = 6
         while time.perf_counter() < end and not self.stopped():
             before = part.objective()
@@ -397,7 +400,25 @@ class Engine:
                 trees *= 2  # nothing found: look harder (more spanning trees per pair)
         if self.ac.n > STABILISE_ABOVE:
             part = chain_search(part, deadline=end)
-        self.offer([sorted(a) for a in part.areas], "recombination + local search")
+        self.offer([sorted(a) for a in part.areas], "recombination + local search" + label)
+
+    def diversify(self, max_seconds: float, plans: int = 4) -> None:
+        """Recombination from the best few distinct seed plans in turn (different local optima give the
+        master different areas to combine), then the restricted master MIP over all of them."""
+        end = min(self.deadline, time.perf_counter() + max_seconds)
+        starts, seen = [], set()
+        for obj, areas, source in sorted(self.pool, key=lambda t: t[0]):
+            key = tuple(areas)
+            if key not in seen:
+                seen.add(key)
+                starts.append((areas, source))
+            if len(starts) == plans:
+                break
+        for i, (areas, source) in enumerate(starts):
+            left = end - time.perf_counter()
+            if left <= 0 or self.stopped():
+                break
+            self.improve_incumbent(left / (len(starts) - i), start=areas, label=f" (from {source})")
 
     # ------------------------------------------------------------ run
     def enumeration_proof(self) -> None:
@@ -421,7 +442,8 @@ class Engine:
             self.enumeration_proof()
         if self.ac.n > STABILISE_ABOVE and not self.stopped():
             # LAD level: recombination improves the seed plans fast, before the long column generation
-            self.improve_incumbent(max_seconds=min(IMPROVE_FIRST_SHARE * self.left(), 60.0))
+            self.diversify(max_seconds=min(IMPROVE_FIRST_SHARE * self.left(), 90.0))
+            self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
         if not self.closed():
             self.column_generation(self.deadline)
         if not self.stopped() and not self.closed() and not self.infeasible:

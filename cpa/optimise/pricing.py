@@ -346,8 +346,115 @@ class Pricer:
     # ------------------------------------------------------------------ exact
     def exact(self, h: int, duals: Duals, keep: np.ndarray, time_limit: float,
               a_row: np.ndarray | None = None) -> "ExactResult":
+        """Hub h's least reduced cost over the kept blocks: by branch and bound over connected sets
+        when the split term is linear in the blocks and the kept set is small, else by the MIP."""
+        linear_split = self.ac.ws == 0 or self.ac.options.coterminous == "strict"
+        if linear_split and int(keep.sum()) <= SEARCH_MAX_BLOCKS:
+            res = ConnectedSearch(self, h, duals, keep).solve(time_limit)
+            if res.status != "stopped":
+                return res
         pm = PricingModel(self, h, duals, keep, threads=self.threads, seed=self.seed, stop=self.stop)
         return pm.solve(time_limit)
+
+
+#: Branch and bound over connected sets for kept sets up to this many blocks (else the MIP).
+SEARCH_MAX_BLOCKS = 40
+#: Node budget of one branch and bound (beyond it the MIP takes over).
+SEARCH_MAX_NODES = 200_000
+
+
+class ConnectedSearch:
+    """Exact hub-h pricing by branch and bound over the connected sets of kept blocks holding the
+    hub's block, each visited once (include / exclude the first frontier block). A branch is cut
+    when its partial reduced cost plus the continuous knapsack over the blocks still available
+    (with the envelope of g) cannot beat the best area found; monotone rules cut growth. Valid when
+    the split term is linear in the blocks (strict mode: PFAs are blocks; or no split weight)."""
+
+    def __init__(self, pricer: Pricer, h: int, duals: Duals, keep: np.ndarray):
+        ac = pricer.ac
+        self.pricer, self.ac, self.duals, self.h = pricer, ac, duals, h
+        self.hb = int(pricer.hub_block[h])
+        hub_label = pricer.locks[self.hb]
+        self.blocks = [b for b in np.flatnonzero(keep).tolist()
+                       if hub_label is None or pricer.locks[b] in (None, hub_label)]
+        self.kept = set(self.blocks)
+        self.a = ac.cost[:, h] - duals.pi + ac.ws * pricer.n_pfas_block
+        self.v = ac.value
+        self.cap = np.inf if ac.cap is None else ac.cap
+        self.kinks = pricer.g_kinks()
+
+    def knapsack(self, avail: list[int], A0: float) -> float:
+        """min over x in [0,1] of sum a_b x_b + g_lower(A0 + sum v_b x_b), value within the cap."""
+        pr = self.pricer
+        if not avail:
+            return float(pr.g_lower(A0))
+        idx = np.array(avail)
+        a, v = self.a[idx], self.v[idx]
+        base = float(a[(v <= 0) & (a < 0)].sum())
+        pos = v > 0
+        a, v = a[pos], v[pos]
+        order = np.argsort(a / v, kind="stable")
+        cumv = np.concatenate([[0.0], np.cumsum(v[order])])
+        cumc = np.concatenate([[0.0], np.cumsum(a[order])])
+        room = self.cap - A0
+        ok = cumv <= room + 1e-9
+        best = float(np.min((cumc + pr.g_lower(A0 + cumv))[ok])) if ok.any() else np.inf
+        top = min(room, cumv[-1])
+        for x in [k - A0 for k in self.kinks] + ([top] if np.isfinite(top) else []):
+            if 0.0 < x <= top:
+                best = min(best, float(np.interp(x, cumv, cumc)) + float(pr.g_lower(A0 + x)))
+        return base + best
+
+    def solve(self, time_limit: float) -> "ExactResult":
+        t0 = time.perf_counter()
+        deadline = t0 + time_limit
+        ac, pr = self.ac, self.pricer
+        nb = ac.neighbours
+        mu = self.duals.mu
+        best = [np.inf, None]
+        nodes = [0]
+        stopped = [False]
+        hb = self.hb
+
+        def visit(S: list[int], frontier: list[int], excluded: set[int], partial: float, A: float,
+                  pfas: frozenset, labels: frozenset) -> None:
+            nodes[0] += 1
+            if nodes[0] > SEARCH_MAX_NODES or (nodes[0] % 256 == 0 and time.perf_counter() > deadline):
+                stopped[0] = True
+                return
+            facts = ac.facts_for(A, len(pfas), labels)
+            if ac.facts_ok(facts):
+                val = partial + float(pr.g_cost(A)) - mu
+                if val < best[0] - 1e-12:
+                    best[0], best[1] = val, tuple(sorted(S))
+            if not frontier or not ac.can_grow(facts):
+                return
+            inS = set(S)
+            avail = [b for b in self.blocks if b not in inS and b not in excluded]
+            if partial + self.knapsack(avail, A) - mu >= best[0] - 1e-12:
+                return
+            v = frontier[0]
+            rest = frontier[1:]
+            # include v
+            new = [c for c in nb[v] if c in self.kept and c not in inS and c not in excluded and c not in frontier]
+            labels_v = labels | ({pr.locks[v]} - {None})
+            visit(S + [v], rest + new, excluded, partial + float(self.a[v]), A + float(self.v[v]),
+                  pfas | ac.block_pfas[v], frozenset(labels_v))
+            if stopped[0]:
+                return
+            # exclude v
+            visit(S, rest, excluded | {v}, partial, A, pfas, labels)
+
+        start = [c for c in nb[hb] if c in self.kept]
+        visit([hb], start, set(), float(self.a[hb]), float(self.v[hb]), ac.block_pfas[hb],
+              frozenset({pr.locks[hb]} - {None}))
+        secs = time.perf_counter() - t0
+        if stopped[0]:
+            return ExactResult("stopped", [], None, -np.inf, secs, nodes[0])
+        if best[1] is None:
+            return ExactResult("infeasible", [], None, np.inf, secs, nodes[0])
+        col = pr.column(best[1])
+        return ExactResult("optimal", [col], best[0], best[0], secs, nodes[0])
 
 
 class ExactResult:

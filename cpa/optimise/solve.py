@@ -179,6 +179,8 @@ def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine
         part = greedy(sac, history)
         block_of = blocks.block_of()
         to_fine = lambda area: sorted({block_of[u] for b in area for u in sblocks.members[b]})  # noqa: E731
+        if part is not None:
+            engine.offer([to_fine(a) for a in part.areas], "PFA-level greedy")  # a first plan, at once
         engine.master.add([engine.pricer.column(to_fine(a)) for a in history if ac.area_ok(to_fine(a))])
         if part is not None:
             part = local_search(part, deadline=deadline)
