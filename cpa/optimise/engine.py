@@ -57,7 +57,7 @@ from ..errors import CpaError
 from .costs import AreaCosts
 from .heuristics import Partition, chain_search, local_search, recombine
 from .master import Column, Master, solve_restricted_mip
-from .pricing import EPS_RC, Duals, Pricer
+from .pricing import EPS_RC, SEARCH_MAX_BLOCKS, ConnectedSearch, Duals, Pricer
 
 #: A plan is optimal when (objective - bound) / |objective| is at most this.
 OPTIMALITY_TOLERANCE = 1e-6
@@ -79,6 +79,8 @@ EXACT_ROUND_SHARE_LAD = 0.1
 IMPROVE_FIRST_SHARE = 0.35
 #: Recombination draws up to this many spanning trees per pair of areas.
 MAX_TREES = 48
+#: Reduced-cost enumeration gives up beyond this many areas.
+MAX_ENUMERATED = 300_000
 #: Columns added per iteration at most.
 MAX_NEW_COLUMNS = 600
 
@@ -140,6 +142,7 @@ class Engine:
         self.master = Master(ac.n, self.k, ac.plan_rules, threads=threads, seed=seed, stop=stop,
                              artificial_cost=100.0 * self.cost_ceiling + 1.0)
         self.enumerated_threshold: float | None = None
+        self.lp_duals = None
         self._recombinations = 0
         self.pool: list[tuple[float, list, str]] = []  # every valid plan offered: (objective, areas, source)
         self.infeasible = False
@@ -343,6 +346,7 @@ class Engine:
                         self.master.set_box(center, delta)
                 elif self.last_round_complete and not negative:
                     self.lp_solved = True
+                    self.lp_duals = (duals, rho)
                     self.log.append({"event": "LP solved", "lp": sol.objective + self.ac.offset(),
                                      "columns": len(self.master), "iterations": it,
                                      "seconds": round(self.elapsed(), 3)})
@@ -432,6 +436,54 @@ class Engine:
             b = z if out.bound is None else min(z, out.bound + self.ac.offset())
             self.set_bound(min(b, theta), "restricted master MIP over every area of cost-threshold plans")
 
+    def reduced_cost_enumeration(self) -> None:
+        """Block level, after the LP: list every area that can be in a plan cheaper than the
+        incumbent and solve the restricted master MIP over them, which is then exact.
+
+        With duals (pi, mu) and rho <= every reduced cost, a plan P costs
+        sum(pi) + K mu + sum_{S in P} rc_S, so a plan cheaper than UB has every rc_S below
+        Delta = UB - sum(pi) - K mu - (K - 1) rho; hub by hub, the branch and bound lists all of them."""
+        if self.lp_duals is None or self.incumbent is None or self.stopped():
+            return
+        pr = self.pricer
+        duals, rho = self.lp_duals
+        self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 0.05)))  # the best UB first
+        if self.closed():
+            return
+        ub = self.incumbent_obj - self.ac.offset()
+        delta = ub - float(duals.pi.sum()) - self.k * duals.mu - (self.k - 1) * min(rho, 0.0)
+        self.report("reduced-cost enumeration")
+        lb, a, const = pr.cheap_bounds(duals)
+        end = time.perf_counter() + max(self.left() * 0.6, 0.05)
+        count = 0
+        for h in np.argsort(lb, kind="stable"):
+            if lb[h] > delta + 1e-9:
+                continue
+            if self.stopped() or time.perf_counter() > end or count > MAX_ENUMERATED:
+                self.log.append({"event": "reduced-cost enumeration", "complete": False, "delta": delta,
+                                 "columns": count, "seconds": round(self.elapsed(), 3)})
+                return
+            keep = pr.safe_blocks(int(h), a[h], float(const[h]), delta)
+            if int(keep.sum()) > SEARCH_MAX_BLOCKS:
+                self.log.append({"event": "reduced-cost enumeration", "complete": False, "delta": delta,
+                                 "why": "too many blocks for the search", "seconds": round(self.elapsed(), 3)})
+                return
+            res = ConnectedSearch(pr, int(h), duals, keep).solve(max(end - time.perf_counter(), 0.01),
+                                                                  collect_below=delta, max_nodes=2_000_000)
+            if res.status == "stopped":
+                self.log.append({"event": "reduced-cost enumeration", "complete": False, "delta": delta,
+                                 "columns": count, "seconds": round(self.elapsed(), 3)})
+                return
+            count += len(res.columns)
+            self.master.add(res.columns)
+            self.report()
+        self.log.append({"event": "reduced-cost enumeration", "complete": True, "delta": delta, "columns": count,
+                         "seconds": round(self.elapsed(), 3)})
+        out = self.integer_plan(max_seconds=max(self.left(), 0.05))
+        if out is not None and out.status == "optimal" and out.objective is not None:
+            self.set_bound(min(out.objective, ub) + self.ac.offset(),
+                           "restricted master MIP over every area of reduced cost <= incumbent - Lagrangian bound")
+
     def run(self, seeds: list[tuple[list, str]]) -> EngineResult:
         self.report("seeds", force=True)
         if min(self.ac.objective.w_travel, self.ac.objective.w_balance, self.ac.objective.w_split) >= 0:
@@ -446,6 +498,8 @@ class Engine:
             self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
         if not self.closed():
             self.column_generation(self.deadline)
+        if self.lp_solved and not self.closed() and self.ac.n <= STABILISE_ABOVE:
+            self.reduced_cost_enumeration()
         if not self.stopped() and not self.closed() and not self.infeasible:
             self.integer_plan(max_seconds=max(self.left(), 0.05))
         status = "optimal" if self.closed() and (self.gap() or 0.0) <= OPTIMALITY_TOLERANCE else "feasible"

@@ -366,7 +366,7 @@ SEARCH_MAX_NODES = 200_000
 class ConnectedSearch:
     """Exact hub-h pricing by branch and bound over the connected sets of kept blocks holding the
     hub's block, each visited once (include / exclude the first frontier block). A branch is cut
-    when its partial reduced cost plus the continuous knapsack over the blocks still available
+    when its partial reduced cost plus the continuous knapsack over the blocks it can still reach
     (with the envelope of g) cannot beat the best area found; monotone rules cut growth. Valid when
     the split term is linear in the blocks (strict mode: PFAs are blocks; or no split weight)."""
 
@@ -405,10 +405,14 @@ class ConnectedSearch:
                 best = min(best, float(np.interp(x, cumv, cumc)) + float(pr.g_lower(A0 + x)))
         return base + best
 
-    def solve(self, time_limit: float) -> "ExactResult":
+    def solve(self, time_limit: float, collect_below: float | None = None,
+              max_nodes: int = SEARCH_MAX_NODES) -> "ExactResult":
+        """The best area (or, with ``collect_below``, every area whose hub-h reduced cost is at most
+        that value, as columns)."""
         t0 = time.perf_counter()
         deadline = t0 + time_limit
         ac, pr = self.ac, self.pricer
+        collected: list[tuple[int, ...]] = []
         nb = ac.neighbours
         mu = self.duals.mu
         best = [np.inf, None]
@@ -419,19 +423,33 @@ class ConnectedSearch:
         def visit(S: list[int], frontier: list[int], excluded: set[int], partial: float, A: float,
                   pfas: frozenset, labels: frozenset) -> None:
             nodes[0] += 1
-            if nodes[0] > SEARCH_MAX_NODES or (nodes[0] % 256 == 0 and time.perf_counter() > deadline):
+            if nodes[0] > max_nodes or (nodes[0] % 256 == 0 and time.perf_counter() > deadline):
                 stopped[0] = True
                 return
             facts = ac.facts_for(A, len(pfas), labels)
             if ac.facts_ok(facts):
                 val = partial + float(pr.g_cost(A)) - mu
+                if collect_below is not None and val <= collect_below + 1e-9:
+                    collected.append(tuple(sorted(S)))
                 if val < best[0] - 1e-12:
                     best[0], best[1] = val, tuple(sorted(S))
             if not frontier or not ac.can_grow(facts):
                 return
             inS = set(S)
-            avail = [b for b in self.blocks if b not in inS and b not in excluded]
-            if partial + self.knapsack(avail, A) - mu >= best[0] - 1e-12:
+            # blocks a superset can still reach: through kept, not excluded blocks
+            avail = []
+            seen = set(inS)
+            stack = list(frontier)
+            seen.update(stack)
+            while stack:
+                u = stack.pop()
+                avail.append(u)
+                for c in nb[u]:
+                    if c in self.kept and c not in seen and c not in excluded:
+                        seen.add(c)
+                        stack.append(c)
+            cut = best[0] - 1e-12 if collect_below is None else collect_below + 1e-9
+            if partial + self.knapsack(avail, A) - mu > cut:
                 return
             v = frontier[0]
             rest = frontier[1:]
@@ -451,6 +469,8 @@ class ConnectedSearch:
         secs = time.perf_counter() - t0
         if stopped[0]:
             return ExactResult("stopped", [], None, -np.inf, secs, nodes[0])
+        if collect_below is not None:
+            return ExactResult("optimal", [pr.column(S) for S in collected], best[0], best[0], secs, nodes[0])
         if best[1] is None:
             return ExactResult("infeasible", [], None, np.inf, secs, nodes[0])
         col = pr.column(best[1])
