@@ -1,9 +1,9 @@
 """Geography: the atomic units (LADs), their grouping into PFAs, the contiguity
 graph with its named links, and distances between units.
 
-The default is the embedded England & Wales data in ``boundaries/`` (built by
-``boundaries/build.py`` from ONS and Home Office open data). Users can load
-their own polygons with :meth:`Geography.from_file`.
+The default is the embedded England & Wales data, shipped as package data in
+``cpa/data/`` (built by ``boundaries/build.py`` from ONS and Home Office open
+data). Users load their own polygons with :func:`cpa.io.read_geography`.
 
 Distances are great-circle kilometres between *population-weighted centroids*
 (approximated from ONS MSOA 2021 population-weighted centroids for the default
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
+import importlib.resources
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,9 +23,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .errors import CpaError
+from .errors import CpaError, list_items
 
-BOUNDARIES = Path(os.environ.get("CPA_BOUNDARIES", Path(__file__).resolve().parent.parent / "boundaries"))
+#: The embedded geography's files, found through the installed package (never the checkout).
+EMBEDDED_FILES = ("units.csv", "pfas.csv", "adjacency.csv", "reference_plans.csv", "lad23.geojson")
 EARTH_RADIUS_KM = 6371.0088
 LINK_TYPES = ("shared_border", "fixed_crossing", "ferry")
 BNG = 27700
@@ -70,30 +71,8 @@ class Geography:
     @classmethod
     def default(cls) -> "Geography":
         """The embedded England & Wales geography (318 LADs, 43 PFAs)."""
-        return _load_embedded(str(BOUNDARIES))
-
-    @classmethod
-    def from_file(
-        cls,
-        path: str | os.PathLike,
-        code_column: str,
-        name_column: str | None = None,
-        pfa_column: str | None = None,
-        pfa_name_column: str | None = None,
-        population_column: str | None = None,
-        links: str | os.PathLike | None = None,
-    ) -> "Geography":
-        """Load user polygons (GeoJSON, GeoPackage or shapefile).
-
-        Contiguity is computed from shared borders (measured in the file's own
-        projected CRS, or its UTM zone for geographic files); ``links`` is
-        an optional CSV ``a,b[,link_type,name]`` of extra named links (bridges,
-        ferries). Without a PFA column every unit is its own group.
-        """
-        from .inputs import read_user_geography
-
-        return read_user_geography(cls, path, code_column, name_column, pfa_column,
-                                   pfa_name_column, population_column, links)
+        with importlib.resources.as_file(importlib.resources.files("cpa") / "data") as folder:
+            return _load_embedded(str(folder))
 
     # ------------------------------------------------------------- basic facts
     @property
@@ -111,6 +90,12 @@ class Geography:
     @property
     def pfa_of(self) -> pd.Series:
         return self.units["pfa_code"]
+
+    def code_hint(self) -> str:
+        """Where valid unit codes come from, for messages about unknown codes."""
+        if self.references:  # only the embedded England & Wales geography has reference plans
+            return "use 2023 LAD codes (e.g. E06000001); `cpa units` lists them with their names"
+        return f"use the unit codes of {self.source}, e.g. {list_items(self.codes, 3)}"
 
     def pfa_name(self, code: str) -> str:
         return str(self.pfas.loc[code, "pfa_name"]) if code in self.pfas.index else code
@@ -213,12 +198,11 @@ class Geography:
 @functools.lru_cache(maxsize=2)
 def _load_embedded(folder: str) -> Geography:
     folder_path = Path(folder)
-    needed = ["units.csv", "pfas.csv", "adjacency.csv", "reference_plans.csv", "lad23.geojson"]
-    missing = [n for n in needed if not (folder_path / n).exists()]
+    missing = [n for n in EMBEDDED_FILES if not (folder_path / n).exists()]
     if missing:
         raise CpaError(
-            f"embedded geography incomplete in {folder_path}: missing {', '.join(missing)}",
-            "rebuild it with `python boundaries/build.py` (needs ../shared/data)",
+            f"the embedded geography is incomplete in {folder_path}: missing {', '.join(missing)}",
+            "reinstall cpa; in a checkout, rebuild it with `python boundaries/build.py` (needs ../shared/data)",
         )
     units = pd.read_csv(folder_path / "units.csv", dtype={"lad_code": str}).rename(
         columns={"lad_name": "name"}).set_index("lad_code")

@@ -61,7 +61,7 @@ def test_enumeration_lists_each_area_once(real):
         assert nx.is_connected(ac.blocks.graph.subgraph(c.blocks))
 
 
-@pytest.mark.parametrize("kwargs", [dict(k=2), dict(k=3), dict(k=4, min_value=6e6),
+@pytest.mark.parametrize("kwargs", [dict(k=2), dict(k=3), dict(k=4, min_value_m=6),
                                     dict(k=3, max_pfas=2), dict(k=3, coterminous="soft")])
 def test_partition_matches_compact_model(kwargs, monkeypatch):
     layout = ["AABBC", "AABBC", "DDEEC", "DDEEF"]

@@ -5,9 +5,10 @@ its constraint builders) -> ``solvers`` (HiGHS / CBC adapters reading the
 solver's own status) -> ``solve`` (solve-check-cut loop, report).
 """
 
+from ..errors import NoPlanFound
+from ..options import COTERMINOUS_MODES, SolveOptions, Weights
 from .model import AreaModel
-from .options import COTERMINOUS_MODES, SolveOptions, Weights
-from .solve import NoPlanFound, SolveResult, solve, status_line
+from .solve import SolveResult, solve, status_line
 
 __all__ = ["AreaModel", "COTERMINOUS_MODES", "SolveOptions", "Weights", "NoPlanFound", "SolveResult",
            "solve", "status_line"]

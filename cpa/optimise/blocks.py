@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import CpaError, InfeasibleRequest
 from ..geography import Geography
 from ..values import ContractValues
-from .options import COTERMINOUS_MODES, SolveOptions
+from ..options import COTERMINOUS_MODES, SolveOptions
 
 
 @dataclass
@@ -160,15 +160,19 @@ def check_feasibility(blocks: Blocks, geo: Geography, values: ContractValues, op
     if len(labels) > k:
         raise InfeasibleRequest(f"{len(labels)} different locked area labels but only {k} areas",
                                 "use at most K distinct labels in --lock")
-    if options.min_value is not None and k * options.min_value > total + 1e-6:
+    if options.min_value_gbp is not None and options.min_value_gbp > total + 1e-6:
+        raise CpaError(f"--min-value £{options.min_value_m:,.1f}m is above the national total "
+                       f"£{total / 1e6:,.1f}m, so no area can reach it",
+                       "the floor is in £m a year per area, e.g. --min-value 15")
+    if options.min_value_gbp is not None and k * options.min_value_gbp > total + 1e-6:
         raise InfeasibleRequest(
-            f"{k} areas x £{options.min_value / 1e6:,.1f}m floor = £{k * options.min_value / 1e6:,.1f}m, "
+            f"{k} areas x £{options.min_value_gbp / 1e6:,.1f}m floor = £{k * options.min_value_gbp / 1e6:,.1f}m, "
             f"above the national total £{total / 1e6:,.1f}m", "lower --min-value or use fewer areas")
     caps = []
-    if options.max_value is not None:
-        caps.append((options.max_value, f"the £{options.max_value / 1e6:,.1f}m maximum"))
-    if options.max_share is not None:
-        caps.append((options.max_share * total, f"the {options.max_share:.0%} cap"))
+    if options.max_value_gbp is not None:
+        caps.append((options.max_value_gbp, f"the £{options.max_value_gbp / 1e6:,.1f}m maximum"))
+    if options.max_share_fraction is not None:
+        caps.append((options.max_share_fraction * total, f"the {options.max_share_fraction:.0%} cap"))
     for cap, what in caps:
         if k * cap < total - 1e-6:
             raise InfeasibleRequest(f"{k} areas can hold at most £{k * cap / 1e6:,.1f}m under {what}, "
@@ -194,6 +198,6 @@ def check_feasibility(blocks: Blocks, geo: Geography, values: ContractValues, op
             raise InfeasibleRequest(f"{k} areas x at most {options.max_pfas} PFAs each cover at most "
                                     f"{k * options.max_pfas} PFAs, fewer than the {n_pfas} there are",
                                     "raise --max-pfas or use more areas")
-    if options.min_value is not None and options.max_value is not None and options.min_value > options.max_value:
-        raise InfeasibleRequest(f"--min-value £{options.min_value / 1e6:,.1f}m is above --max-value "
-                                f"£{options.max_value / 1e6:,.1f}m")
+    if options.min_value_gbp is not None and options.max_value_gbp is not None and options.min_value_gbp > options.max_value_gbp:
+        raise InfeasibleRequest(f"--min-value £{options.min_value_gbp / 1e6:,.1f}m is above --max-value "
+                                f"£{options.max_value_gbp / 1e6:,.1f}m")

@@ -51,7 +51,7 @@ import pulp
 from ..geography import Geography
 from ..values import ContractValues
 from .blocks import Blocks
-from .options import SolveOptions
+from ..options import SolveOptions
 
 #: Give up (fall back to the compact model) beyond this many enumerated sets.
 MAX_VISITS = 1_500_000
@@ -94,7 +94,7 @@ class AreaCosts:
         outside = np.where(member, np.inf, self.cost)
         self.delta = np.maximum(outside.min(axis=1) - self.t, 0.0)
         self.value = blocks.value.astype(float)
-        caps = [c for c in (options.max_value, None if options.max_share is None else options.max_share * self.total)
+        caps = [c for c in (options.max_value_gbp, None if options.max_share_fraction is None else options.max_share_fraction * self.total)
                 if c is not None]
         self.cap = min(caps) if caps else None
         self.big = [b for b in range(n) if self.value[b] > self.mean]
@@ -131,7 +131,7 @@ def enumerate_columns(ac: AreaCosts, threshold: float, deadline: float | None = 
     big_excess = {b: value[b] - m for b in ac.big}
     e_all = sum(big_excess.values())
     delta_order = [int(b) for b in np.argsort(delta, kind="stable")]
-    cap, floor, max_pfas = ac.cap, o.min_value, o.max_pfas
+    cap, floor, max_pfas = ac.cap, o.min_value_gbp, o.max_pfas
     lock = bl.lock
     tol = 1e-9 * max(1.0, abs(threshold))
     cols: list[Column] = []

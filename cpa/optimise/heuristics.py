@@ -34,7 +34,7 @@ def area_within_rules(ac: AreaCosts, area: set[int]) -> bool:
 
 
 def area_above_floor(ac: AreaCosts, area: set[int]) -> bool:
-    fl = ac.options.min_value
+    fl = ac.options.min_value_gbp
     return fl is None or float(ac.value[list(area)].sum()) >= fl - 1e-6
 
 
@@ -231,7 +231,7 @@ def chain_search(part: Partition, deadline: float | None = None, max_chain: int 
                     rest = src.blocks - set(moved)
                     if not rest:
                         break
-                    fl = ac.options.min_value
+                    fl = ac.options.min_value_gbp
                     if fl is not None and sv < fl - 1e-6:
                         break
                     labels = {ac.blocks.lock[x] for x in dst.blocks | set(moved)} - {None}

@@ -59,7 +59,7 @@ import pulp
 from ..geography import Geography
 from ..values import ContractValues
 from .blocks import Blocks
-from .options import SolveOptions
+from ..options import SolveOptions
 
 #: Up-front single-block contiguity cuts only below this many (block, hub-block) pairs.
 NEIGHBOUR_CUTS_LIMIT = 20_000
@@ -151,8 +151,8 @@ class AreaModel:
         self.allowed = self._allowed_pairs()
 
     def _cap(self) -> float | None:
-        caps = [c for c in (self.options.max_value,
-                            None if self.options.max_share is None else self.options.max_share * self.total)
+        caps = [c for c in (self.options.max_value_gbp,
+                            None if self.options.max_share_fraction is None else self.options.max_share_fraction * self.total)
                 if c is not None]
         return min(caps) if caps else None
 
@@ -224,7 +224,7 @@ class AreaModel:
         return pulp.LpAffineExpression([(self.r[(b, q)], float(self.blocks.value[b])) for b in self.members_of[q]])
 
     def _add_value_bounds(self) -> None:
-        lo = self.options.min_value
+        lo = self.options.min_value_gbp
         for q in self.hub_blocks:
             if lo is not None:
                 self.problem += self.area_value(q) >= lo * self.y[q], f"floor_{q}"

@@ -31,22 +31,17 @@ import networkx as nx
 import numpy as np
 
 from .. import __version__
-from ..errors import CpaError, InfeasibleRequest
+from ..errors import CpaError, InfeasibleRequest, NoPlanFound
 from ..geography import Geography
 from ..metrics import Scorecard, scorecard
-from ..plan import Plan, read_plan
+from ..io.plans import read_plan
+from ..plan import Plan
 from ..values import ContractValues
 from .blocks import build_blocks, check_feasibility
 from .model import AreaModel
 from .naming import name_areas
-from .options import SolveOptions
+from ..options import SolveOptions
 from .solvers import PROVEN_GAP, relative_gap, run_solver, solver_version
-
-
-class NoPlanFound(CpaError):
-    """The time limit ran out before any contiguous plan was found."""
-
-    exit_code = 4
 
 
 @dataclass
@@ -84,8 +79,8 @@ def _finish(geo: Geography, values: ContractValues, options: SolveOptions, block
             report: dict) -> SolveResult:
     """Name the areas, score the plan and stamp the report with the plan's hash."""
     plan = name_areas(geo, values, blocks, assignment, label=f"solved K={options.k}")
-    card = scorecard(plan, geo, values, min_value=options.min_value, max_share=options.max_share,
-                     max_value=options.max_value)
+    card = scorecard(plan, geo, values, min_value_m=options.min_value_m, max_share_pct=options.max_share_pct,
+                     max_value_m=options.max_value_m)
     report["plan_hash"] = hashlib.sha256(plan.to_frame().to_csv(index=False).encode()).hexdigest()[:16]
     return SolveResult(plan, card, report)
 
@@ -129,7 +124,7 @@ class _Search:
             out.append(f"{len(areas)} areas, not {o.k}")
         for h, blocks in areas.items():
             val = m.blocks.value[blocks].sum()
-            if o.min_value is not None and val < o.min_value - 1e-6:
+            if o.min_value_gbp is not None and val < o.min_value_gbp - 1e-6:
                 out.append("floor")
             if m.cap is not None and val > m.cap + 1e-6:
                 out.append("cap")
@@ -261,10 +256,10 @@ def plan_assignment(plan: Plan, model: AreaModel, what: str) -> tuple[dict[int, 
 def diagnose(geo, values, options: SolveOptions, solver) -> str:
     """Which family of constraints makes the request infeasible (each dropped in turn)."""
     families = []
-    if options.min_value is not None:
-        families.append(("the value floor", replace(options, min_value=None)))
-    if options.max_value is not None or options.max_share is not None:
-        families.append(("the value cap", replace(options, max_value=None, max_share=None)))
+    if options.min_value_gbp is not None:
+        families.append(("the value floor", replace(options, min_value_m=None)))
+    if options.max_value_gbp is not None or options.max_share_fraction is not None:
+        families.append(("the value cap", replace(options, max_value_m=None, max_share_pct=None)))
     if options.max_pfas is not None:
         families.append(("the PFAs-per-area limit", replace(options, max_pfas=None)))
     if options.locks:

@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from ..errors import CpaError
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
@@ -57,8 +59,6 @@ def write_bytes(target: str | os.PathLike, data: bytes) -> Path:
 
 def write_files(out_dir: str | os.PathLike, files: dict[str, str | bytes]) -> list[Path]:
     """Write already-rendered files (relative name -> contents) into ``out_dir``, each whole or not at all."""
-    from .errors import CpaError
-
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise CpaError(f"output folder {out} is a file", "give a folder name with --out")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .metrics import Scorecard, dumps
+from ..io.serialise import dumps
+from ..metrics import Scorecard
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -51,7 +52,7 @@ def summary_lines(card: Scorecard) -> list[str]:
         f"Contiguous: {'all areas' if s['all_contiguous'] else 'NO - ' + ', '.join(s['noncontiguous_areas'])}",
     ]
     for key, label in (("areas_under_floor", "under the £{min_value_m:,.1f}m floor"),
-                       ("areas_over_cap", "over the {max_share:.0%} share cap"),
+                       ("areas_over_cap", "over the {max_share_pct:g}% share cap"),
                        ("areas_over_max_value", "over the £{max_value_m:,.1f}m maximum")):
         if key in s:
             lines.append(f"Areas {label.format(**s)}: {', '.join(s[key]) or 'none'}")

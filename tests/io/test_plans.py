@@ -5,7 +5,8 @@ import json
 import pytest
 
 from cpa.errors import CpaError
-from cpa.plan import Plan, read_plan, reference_plan, write_plan_csv, write_plan_geojson
+from cpa.io import read_plan, write_plan_csv, write_plan_geojson
+from cpa.plan import Plan, reference_plan
 
 
 def test_csv_roundtrip(geo, tmp_path):

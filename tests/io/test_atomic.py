@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from cpa import atomic
+from cpa.cli import main
+from cpa.io import atomic
 
 GOOD = "lad_code,area\nE06000001,north\n"
 

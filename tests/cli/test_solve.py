@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from cpa.cli import main
 
-CORPUS = Path(__file__).parent / "bad_inputs"
+CORPUS = Path(__file__).resolve().parent.parent / "bad_inputs"
 GRID = ["--boundaries", str(CORPUS / "grid.geojson"), "--code-column", "code", "--name-column", "name",
         "--pfa-column", "pfa", "--values", str(CORPUS / "values.csv")]
 
@@ -62,7 +62,7 @@ def test_infeasible_writes_nothing(tmp_path):
     (["--lock", "E06000001"], "is not LAD=AREA"),
     (["--max-share", "150"], "percentage"),
     (["--min-value", "-3"], "--min-value must be a positive number"),
-    (["--time-limit", "0"], "--time-limit must be positive"),
+    (["--time-limit", "0"], "--time-limit must be a positive number"),
     (["--gap", "2"], "--gap is a fraction"),
     (["--keep-whole", "Atlantis"], "unknown group 'Atlantis'"),
     (["--start", "trusts36"], "neither a reference plan nor a file"),

@@ -4,7 +4,7 @@ import json
 
 from click.testing import CliRunner
 
-from cli import main
+from cpa.cli import main
 
 
 def test_evaluate_reference_table():

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from cpa.cli import main
 from cpa.errors import CpaError
-from cpa.maps import (COLOR_BY, PALETTE, RAMP, area_colours, interactive_map, render_html, static_png,
-                      write_map_html)
+from cpa.render.maps import COLOR_BY, area_colours, interactive_map, render_html, write_map_html
+from cpa.render.png import static_png
+from cpa.render.styles import PALETTE, RAMP
 from cpa.metrics import group_splits, scorecard
-from cpa.plan import Plan, read_plan
+from cpa.io import read_plan
+from cpa.plan import Plan
 
 AREA_PROPS = {"area", "area_name", "value_m", "share", "lads", "pfas", "hub_name", "mean_travel_km",
               "max_travel_km", "polsby_popper", "contiguous"}
@@ -339,7 +341,7 @@ def test_map_renders_and_works_in_headless_chromium(browser, tmp_path, layers, g
 
 def test_tooltip_names_are_escaped(geo, values):
     """Names from user files reach an HTML tooltip: markup in them must show as text."""
-    from cpa.maps import lad_geojson
+    from cpa.render.maps import lad_geojson
     from cpa.plan import reference_plan
 
     crc = reference_plan(geo, "crc21")

@@ -16,20 +16,23 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cli import build_solve_options, main
-from cpa.compare import (SCENARIO_SETTINGS, SUMMARY_COLUMNS, SWEEP_COLUMNS, Option, commentary, compare,
-                         option_dirs, parse_k_values, read_scenario, reference_points, sweep, write_comparison,
-                         write_sweep)
+from cpa.cli import main
+from cpa.cli.common import build_solve_options
+from cpa.compare import Option, commentary, compare, parse_k_values, read_scenario, reference_points, sweep
+from cpa.compare.scenario import SCENARIO_SETTINGS
+from cpa.compare.table import SUMMARY_COLUMNS, SWEEP_COLUMNS
+from cpa.render.outputs import option_dirs, write_comparison, write_sweep
 from cpa.errors import CpaError, InfeasibleRequest
 from cpa.metrics import scorecard
 from cpa.optimise import SolveOptions, solve
-from cpa.plan import Plan, read_plan
+from cpa.io import read_plan
+from cpa.plan import Plan
 from tests.conftest import grid_geography
-from tests.test_maps import CHROMEDRIVER, CHROMIUM, area_collections, browser, png_size  # noqa: F401 (fixture)
+from tests.render.test_maps import CHROMEDRIVER, CHROMIUM, area_collections, browser, png_size  # noqa: F401 (fixture)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "compare_16_vs_35.toml"
-CORPUS = Path(__file__).resolve().parent / "bad_inputs"
+CORPUS = Path(__file__).resolve().parent.parent / "bad_inputs"
 
 #: Six groups ("PFAs") on a 4x5 grid; distinct values so optimal plans have no ties.
 LAYOUT = ["AABBC", "AABBC", "DDEEC", "DDEEF"]
@@ -197,7 +200,7 @@ def test_solved_options_get_run_json(grid, tmp_path):
 
 
 def test_nothing_is_written_when_rendering_fails(ref_result, geo, values, tmp_path, monkeypatch):
-    import cpa.compare as mod
+    import cpa.render.outputs as mod
 
     def boom(result):
         raise RuntimeError("figure failed")
@@ -227,13 +230,13 @@ def test_sweep_in_parallel_is_ordered_and_reports_infeasible_k(grid):
 
 def test_sweep_rows_are_the_solve_report_and_scorecard(grid):
     geo, values = grid
-    base = SolveOptions(k=1, min_value=30e6, time_limit=20)  # the grid is worth £97m: 4 x £30m cannot be
+    base = SolveOptions(k=1, min_value_m=30, time_limit=20)  # the grid is worth £97m: 4 x £30m cannot be
     df = sweep([2, 4, 1], base, geo, values, jobs=1)
     assert list(df["K"]) == [1, 2, 4]
     row4 = df.iloc[2]
     assert row4["status"] == "infeasible" and "floor" in row4["reason"] and "lower --min-value" in row4["reason"]
     for i, k in ((0, 1), (1, 2)):
-        r = solve(geo, values, SolveOptions(k=k, min_value=30e6, time_limit=20))
+        r = solve(geo, values, SolveOptions(k=k, min_value_m=30, time_limit=20))
         row = df.iloc[i]
         assert row["status"] == r.report["status"] and row["plan_hash"] == r.report["plan_hash"]
         assert row["term_travel_km"] == pytest.approx(r.report["terms"]["travel_km"])
@@ -343,7 +346,7 @@ def test_scenario_value_errors_name_the_option(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text('[[option]]\nname = "bad"\nareas = 3\ntime-limit = -1\n')
     sc = read_scenario(f)
-    with pytest.raises(CpaError, match=r"option 'bad': --time-limit must be positive"):
+    with pytest.raises(CpaError, match=r"option 'bad': --time-limit must be a positive number"):
         sc.build(build_solve_options, base=cli_defaults())
 
 

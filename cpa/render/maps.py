@@ -33,18 +33,20 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from . import atomic
-from .errors import CpaError
-from .geography import Geography
-from .metrics import Scorecard, group_splits
-from .plan import Plan, plan_geodataframe
-from .values import ContractValues
+from ..errors import CpaError
+from ..geography import Geography
+from ..io import atomic
+from ..io.plans import plan_geodataframe
+from ..metrics import Scorecard, group_splits
+from ..plan import Plan
+from ..values import ContractValues
+from .styles import (AREA_STYLE, LAD_HOVER, LAD_STYLE, PALETTE, PFA_STYLE, RAMP, SPLIT_RED, SPLIT_STYLE,
+                     template_text)
 
-LEAFLET = Path(__file__).resolve().parent / "static" / "leaflet"
+LEAFLET = Path(__file__).resolve().parent.parent / "static" / "leaflet"
 
-#: Qualitative fill colours for areas: Tableau 10 without its grey, plus three Tableau 20 colours.
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-           "#ff9da7", "#9c755f", "#a0cbe8", "#b6992d", "#d4a6c8")
+#: Decimal places of coordinates in the page (about 1 m).
+COORD_DECIMALS = 5
 
 #: ``color_by`` choices: None for the area colouring, else (scorecard column, legend caption).
 COLOR_BY = {
@@ -53,17 +55,6 @@ COLOR_BY = {
     "travel": ("mean_travel_km", "Mean travel to hub, km (value-weighted)"),
     "share": ("share", "Share of national value"),
 }
-
-#: Sequential ramp for the choropleths (ColorBrewer YlGnBu: more is darker).
-RAMP = ("#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58")
-
-COORD_DECIMALS = 5
-LAD_STYLE = {"color": "#4d4d4d", "weight": 0.4, "opacity": 0.7, "fill": True, "fillOpacity": 0.0}
-LAD_HOVER = {"color": "#000000", "weight": 2.0, "opacity": 1.0}
-AREA_STYLE = {"color": "#ffffff", "weight": 2.0, "opacity": 1.0, "fillOpacity": 0.75}
-PFA_STYLE = {"color": "#000000", "weight": 1.2, "opacity": 0.9, "fill": False}
-SPLIT_STYLE = {"color": "#d7191c", "weight": 3.5, "opacity": 0.95, "dashArray": "8 5", "fill": False}
-
 
 # ------------------------------------------------------------------ colours
 def area_graph(plan: Plan, geo: Geography) -> nx.Graph:
@@ -104,7 +95,7 @@ def area_colours(plan: Plan, geo: Geography) -> dict[str, str]:
 
 def metric_colormap(cards: Sequence[Scorecard], color_by: str) -> branca.colormap.LinearColormap:
     """Colour scale for a choropleth over the given scorecards (one scale so plans compare)."""
-    column, caption = _metric(color_by)
+    column, caption = metric_column(color_by)
     if column is None:
         raise ValueError("color_by='area' has no colour scale")
     vals = pd.concat([c.areas[column] for c in cards]).astype(float)
@@ -117,14 +108,14 @@ def metric_colormap(cards: Sequence[Scorecard], color_by: str) -> branca.colorma
 def fill_colours(plan: Plan, card: Scorecard, geo: Geography, color_by: str = "area",
                  cmap: branca.colormap.LinearColormap | None = None) -> dict[str, str]:
     """Area -> fill colour: the area colouring, or the choropleth of a scorecard column."""
-    column, _ = _metric(color_by)
+    column, _ = metric_column(color_by)
     if column is None:
         return area_colours(plan, geo)
     cmap = cmap or metric_colormap([card], color_by)
     return {a: cmap.rgb_hex_str(float(card.areas.loc[a, column])) for a in plan.areas}
 
 
-def _metric(color_by: str) -> tuple[str | None, str | None]:
+def metric_column(color_by: str) -> tuple[str | None, str | None]:
     if color_by not in COLOR_BY:
         raise CpaError(f"unknown colour scheme {color_by!r}", f"choose one of: {', '.join(COLOR_BY)}")
     return COLOR_BY[color_by] or (None, None)
@@ -242,77 +233,13 @@ class _LeafletInline(Element):
         self.css, self.js = css, js
 
 
-_PAGE_CSS = """
-<style>
-.leaflet-container { background: #eef3f7; font-family: system-ui, sans-serif; }
-.cpa-side { position: fixed; z-index: 1000; top: 10px; left: 56px; max-width: 430px; max-height: calc(100vh - 70px);
-  display: flex; flex-direction: column; gap: 8px; }
-.cpa-box { background: rgba(255,255,255,0.94); padding: 8px 11px; border-radius: 6px;
-  box-shadow: 0 1px 5px rgba(0,0,0,0.35); font: 13px/1.35 system-ui, sans-serif; }
-.cpa-title h3 { margin: 0 0 3px 0; font-size: 15px; }
-.cpa-title .model { color: #555; font-size: 11px; margin-top: 4px; }
-.cpa-legend { overflow-y: auto; font-size: 11px; align-self: flex-start; }
-.cpa-legend summary { cursor: pointer; font-weight: bold; }
-.cpa-legend .row { white-space: nowrap; }
-.cpa-legend .sw { display: inline-block; width: 12px; height: 10px; margin-right: 5px; vertical-align: middle;
-  border: 1px solid #999; }
-.cpa-legend .bar { width: 220px; height: 12px; border: 1px solid #999; }
-.cpa-legend .ticks { display: flex; justify-content: space-between; width: 222px; font-size: 11px; }
-.cpa-legend .key { margin-top: 6px; font-size: 11px; }
-.cpa-legend .dash { display: inline-block; width: 22px; border-top: 3px dashed #d7191c; vertical-align: middle; }
-.cpa-legend .line { display: inline-block; width: 22px; border-top: 1.5px solid #000; vertical-align: middle; }
-.cpa-popup { font-size: 12px; line-height: 1.3; }
-.cpa-popup table { border-collapse: collapse; margin-top: 4px; font-size: inherit; }
-.cpa-popup th { text-align: left; font-weight: normal; color: #555; padding: 1px 8px 1px 0; vertical-align: top; }
-.cpa-popup td { padding: 1px 0; }
-</style>
-"""
+
 
 
 class _PlanSwitcher(MacroElement):
     """JS that keeps track of the plan shown, opens area popups and swaps title and legend."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        var cpa_plans = {{ this.labels|tojson }};
-        var cpa_area_layers = cpa_plans.map(function () { return {}; });
-        var cpa_active = 0;
-        // Pan popups clear of the title and legend column when the window leaves room beside it.
-        function cpa_pad() {
-            var side = document.querySelector('.cpa-side');
-            var left = side ? side.getBoundingClientRect().right + 10 : 5;
-            return (window.innerWidth - left > 460) ? L.point(left, 10) : L.point(5, 5);
-        }
-        function cpa_area_feature(i) {
-            return function (feature, layer) {
-                cpa_area_layers[i][feature.properties.area] = layer;
-                layer.on('click', function () { layer.getPopup().options.autoPanPaddingTopLeft = cpa_pad(); });
-                layer.bindPopup(feature.properties.popup_html, {maxWidth: 420});
-            };
-        }
-        function cpa_lad_feature(feature, layer) {
-            layer.on('click', function (e) {
-                var target = cpa_area_layers[cpa_active][feature.properties['area_' + cpa_active]];
-                if (target) {
-                    target.getPopup().options.autoPanPaddingTopLeft = cpa_pad();
-                    target.openPopup(e.latlng);
-                }
-            });
-            layer.on('mouseover', function (e) { e.target.setStyle({{ this.hover|tojson }}); });
-            layer.on('mouseout', function (e) { e.target.setStyle({{ this.plain|tojson }}); });
-        }
-        function cpa_show_plan(i) {
-            cpa_active = i;
-            document.querySelectorAll('.cpa-plan-info').forEach(function (el) {
-                el.style.display = (el.getAttribute('data-plan') === String(i)) ? '' : 'none';
-            });
-        }
-        {{ this._parent.get_name() }}.on('baselayerchange', function (e) {
-            var i = cpa_plans.indexOf(e.name);
-            if (i >= 0) { cpa_show_plan(i); }
-        });
-        {% endmacro %}
-    """)
+    _template = Template(template_text("map_switcher.js.j2"))
 
     def __init__(self, labels: list[str]):
         super().__init__()
@@ -373,7 +300,7 @@ def interactive_map(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geograph
     """
     if not layers:
         raise CpaError("no plan to map", "give at least one plan: a reference name or a plan file")
-    column, _ = _metric(color_by)
+    column, _ = metric_column(color_by)
     labels = _unique_labels(layers)
     cmap = None if column is None else metric_colormap([card for _, _, card in layers], color_by)
 
@@ -385,7 +312,8 @@ def interactive_map(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geograph
     m.default_js, m.default_css = [], []
     root = m.get_root()
     root.header.add_child(_LeafletInline(), name="leaflet")
-    root.header.add_child(Element(_PAGE_CSS), name="cpa_css")
+    root.header.add_child(Element(f"<style>\n:root {{ --cpa-split-red: {SPLIT_RED}; }}\n{template_text('map.css')}</style>"),
+                          name="cpa_css")
     m.add_child(_PlanSwitcher(labels))
     if tiles:
         folium.TileLayer(tiles, name="background map", overlay=True, control=True).add_to(m)
@@ -460,52 +388,3 @@ def render_html(m: folium.Map) -> str:
 def write_map_html(m: folium.Map, path: str | os.PathLike) -> Path:
     """Write the map as one self-contained HTML file, whole or not at all."""
     return atomic.write_text(path, render_html(m))
-
-
-# -------------------------------------------------------------- static PNG
-def static_png(plan: Plan, card: Scorecard, geo: Geography, path: str | os.PathLike,
-               title: str | None = None, color_by: str = "area", dpi: int = 150) -> Path:
-    """Draw one plan as a PNG: filled areas, PFA outlines (split PFAs dashed red), hubs, headline title."""
-    from matplotlib import patheffects
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import LinearSegmentedColormap, Normalize
-    from matplotlib.figure import Figure
-
-    column, _ = _metric(color_by)
-    cmap = None if column is None else metric_colormap([card], color_by)
-    colours = fill_colours(plan, card, geo, color_by, cmap)
-    areas = plan_geodataframe(plan, geo)
-    pfas = pfa_frame(geo)
-    cut = pfas[pfas["area"].isin(split_pfas(plan, geo))]
-
-    # A Figure with its own Agg canvas: no pyplot, so no global backend or state is touched.
-    fig = Figure(figsize=(8.5, 10.5), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    areas.plot(ax=ax, color=[colours[a] for a in areas["area"]], edgecolor="white", linewidth=0.8)
-    pfas.boundary.plot(ax=ax, color="black", linewidth=0.45)
-    if len(cut):
-        cut.boundary.plot(ax=ax, color="#d7191c", linewidth=1.4, linestyle=(0, (4, 2.5)))
-    hubs = geo.units.loc[card.areas["hub"].tolist(), ["lat", "lon"]]
-    ax.scatter(hubs["lon"], hubs["lat"], s=14, c="white", edgecolors="black", linewidths=0.8, zorder=5)
-    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-    for (area, row), (lat, lon) in zip(card.areas.iterrows(), hubs.itertuples(index=False)):
-        ax.annotate(plan.name(area), (lon, lat), xytext=(4, 3), textcoords="offset points", fontsize=6,
-                    path_effects=halo, zorder=6)
-    ax.set_axis_off()
-    fig.suptitle(title or plan.label, x=0.01, ha="left", fontsize=12, fontweight="bold")
-    ax.set_title("\n".join(headline(card)), fontsize=9, loc="left")
-    fig.text(0.01, 0.005, "Values: " + str(card.summary.get("value_model", "")), fontsize=6, color="#444",
-             wrap=True)
-    if cmap is not None:
-        mpl_cmap = LinearSegmentedColormap.from_list("cpa_ramp", list(RAMP))
-        bar = fig.colorbar(ScalarMappable(Normalize(cmap.vmin, cmap.vmax), mpl_cmap), ax=ax, shrink=0.45,
-                           location="right")
-        bar.set_label(cmap.caption, fontsize=8)
-        bar.ax.tick_params(labelsize=7)
-        if color_by == "share":
-            bar.ax.yaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
-    with atomic.atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi)
-    return Path(path)

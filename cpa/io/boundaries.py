@@ -1,4 +1,4 @@
-"""Reading and validating user files: polygons, value tables, extra links.
+"""Reading user boundaries: polygons, their contiguity, and extra named links.
 
 Every check raises :class:`~cpa.errors.CpaError` with what is wrong, where,
 and how to fix it. Nothing here guesses silently.
@@ -7,15 +7,15 @@ and how to fix it. Nothing here guesses silently.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import CpaError
-from .geography import LINK_TYPES
+from ..errors import CpaError, list_items
+from ..geography import LINK_TYPES, Geography
+from .tables import blank_rows, existing_file, read_csv
 
 POLYGON_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp"}
 
@@ -29,67 +29,6 @@ MIN_BORDER_M = 10.0
 #: Degrees between added vertices before projecting geographic input: a long straight edge in
 #: degrees is a curve in metres, and a neighbour's vertex on it would miss the projected chord.
 SEGMENT_DEG = 0.001
-
-
-def _list(items, limit: int = 8) -> str:
-    items = [str(i) for i in items]
-    more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return ", ".join(items[:limit]) + more
-
-
-def code_hint(geo) -> str:
-    """Where valid unit codes come from, for messages about unknown codes."""
-    if geo.references:  # only the embedded England & Wales geography has reference plans
-        return "use 2023 LAD codes (e.g. E06000001); see boundaries/units.csv"
-    return f"use the unit codes of {geo.source}, e.g. {_list(geo.codes, 3)}"
-
-
-def blank_rows(values: pd.Series) -> list[int]:
-    """1-based file line numbers (header = line 1) of blank cells in a CSV column."""
-    blank = values.isna() | (values.astype(str).str.strip() == "")
-    return [int(i) + 2 for i in np.flatnonzero(blank.to_numpy())]
-
-
-def existing_file(path: str | os.PathLike, what: str) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise CpaError(f"{what} not found: {p}", "check the path (it is relative to the current directory)")
-    if p.is_dir():
-        raise CpaError(f"{what} is a directory, not a file: {p}")
-    if not os.access(p, os.R_OK):
-        raise CpaError(f"{what} is not readable: {p}", "check the file's permissions")
-    return p
-
-
-def _first_bad_byte(p: Path) -> str:
-    # pandas decodes in chunks, so its error offset is not a file position: find the line here.
-    raw = p.read_bytes()
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        return f"byte 0x{raw[exc.start]:02x} on line {line}"
-    return "undecodable bytes"
-
-
-def read_csv(path: str | os.PathLike, what: str) -> pd.DataFrame:
-    p = existing_file(path, what)
-    try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except UnicodeDecodeError:
-        raise CpaError(f"{what} {p} is not UTF-8 text ({_first_bad_byte(p)})",
-                       "re-save it as 'CSV UTF-8' (Excel) or UTF-8 text; older Excel CSVs are Windows-1252") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise CpaError(f"{what} {p} is not a readable CSV: {str(exc).strip().splitlines()[0]}",
-                       "save it as comma-separated UTF-8 text with a header row") from None
-    df.columns = [c.strip() for c in df.columns]
-    if len(df.columns) == 1:
-        for sep, label in ((";", "semicolons"), ("\t", "tabs")):
-            if sep in df.columns[0]:
-                raise CpaError(f"{what} {p} separates its columns with {label}, not commas "
-                               f"(header {df.columns[0]!r})",
-                               "save it as CSV with commas, e.g. Excel 'CSV UTF-8 (Comma delimited)'")
-    return df
 
 
 def read_polygons(path: str | os.PathLike) -> gpd.GeoDataFrame:
@@ -155,40 +94,48 @@ def shared_borders(geoms: gpd.GeoSeries, tol_m: float = BORDER_TOLERANCE_M,
     return pd.DataFrame(rows, columns=["a", "b", "link_type", "border_km", "name"])
 
 
-def read_user_geography(cls, path, code_column, name_column=None, pfa_column=None,
-                        pfa_name_column=None, population_column=None, links=None):
+def read_geography(path: str | os.PathLike, code_column: str = "lad_code", name_column: str | None = None,
+                   pfa_column: str | None = None, pfa_name_column: str | None = None,
+                   population_column: str | None = None, links: str | os.PathLike | None = None) -> Geography:
+    """Load user polygons (GeoJSON, GeoPackage or shapefile) as a :class:`Geography`.
+
+    Contiguity is computed from shared borders (measured in the file's own
+    projected CRS, or its UTM zone for geographic files); ``links`` is
+    an optional CSV ``a,b[,link_type,name]`` of extra named links (bridges,
+    ferries). Without a PFA column every unit is its own group.
+    """
     gdf = read_polygons(path)
     cols = [c for c in (code_column, name_column, pfa_column, pfa_name_column, population_column) if c]
     missing = [c for c in cols if c not in gdf.columns]
     if missing:
-        raise CpaError(f"boundary file {path} has no column {_list(missing)}",
-                       f"its columns are: {_list([c for c in gdf.columns if c != 'geometry'], 30)}")
+        raise CpaError(f"boundary file {path} has no column {list_items(missing)}",
+                       f"its columns are: {list_items([c for c in gdf.columns if c != 'geometry'], 30)}")
     codes = gdf[code_column].astype(str).str.strip()
     if (codes == "").any() or gdf[code_column].isna().any():
         raise CpaError(f"boundary file {path}: {int((codes == '').sum() + gdf[code_column].isna().sum())} "
                        f"features have an empty {code_column!r}", "give every feature a code")
     dupes = codes[codes.duplicated()].unique()
     if len(dupes):
-        raise CpaError(f"boundary file {path}: duplicate codes in {code_column!r}: {_list(dupes)}",
+        raise CpaError(f"boundary file {path}: duplicate codes in {code_column!r}: {list_items(dupes)}",
                        "each unit must appear once; dissolve multi-part units into one feature")
     geoms = gdf.geometry
     empty = codes[geoms.isna() | geoms.is_empty]
     if len(empty):
-        raise CpaError(f"boundary file {path}: units with no geometry: {_list(empty)}")
+        raise CpaError(f"boundary file {path}: units with no geometry: {list_items(empty)}")
     bad_type = codes[~geoms.geom_type.isin(["Polygon", "MultiPolygon"])]
     if len(bad_type):
-        raise CpaError(f"boundary file {path}: units that are not polygons: {_list(bad_type)}",
+        raise CpaError(f"boundary file {path}: units that are not polygons: {list_items(bad_type)}",
                        "units must be Polygon or MultiPolygon features")
     invalid = codes[~geoms.is_valid]
     if len(invalid):
         reason = shapely.is_valid_reason(geoms[~geoms.is_valid].values[0])
-        raise CpaError(f"boundary file {path}: invalid geometry for {_list(invalid)} ({reason})",
+        raise CpaError(f"boundary file {path}: invalid geometry for {list_items(invalid)} ({reason})",
                        "repair it, e.g. shapely.make_valid or QGIS 'Fix geometries', then retry")
     if pfa_column:
         pfa_codes = gdf[pfa_column].astype(str).str.strip()
         no_pfa = codes[gdf[pfa_column].isna().to_numpy() | (pfa_codes == "").to_numpy()]
         if len(no_pfa):
-            raise CpaError(f"boundary file {path}: units with an empty {pfa_column!r}: {_list(no_pfa)}",
+            raise CpaError(f"boundary file {path}: units with an empty {pfa_column!r}: {list_items(no_pfa)}",
                            "give every unit a group code, or leave out --pfa-column")
     gdf = gdf.assign(_code=codes.values).set_index("_code")
     gdf.index.name = "lad_code"
@@ -210,7 +157,7 @@ def read_user_geography(cls, path, code_column, name_column=None, pfa_column=Non
     }, geometry=wgs.geometry.values, crs=4326, index=gdf.index).sort_index()
     if population_column and units["population"].isna().any():
         raise CpaError(f"boundary file {path}: column {population_column!r} has non-numbers for "
-                       f"{_list(units.index[units['population'].isna()])}")
+                       f"{list_items(units.index[units['population'].isna()])}")
     pfa_names = (gdf[pfa_name_column].astype(str) if pfa_name_column else units["pfa_code"])
     pfas = pd.DataFrame({"pfa_name": pfa_names.groupby(units["pfa_code"]).first()})
     pfas.index.name = "pfa_code"
@@ -221,7 +168,7 @@ def read_user_geography(cls, path, code_column, name_column=None, pfa_column=Non
     link_table = shared_borders(border_geoms.to_crs(metric_crs))
     if links is not None:
         link_table = pd.concat([link_table, read_links(links, set(units.index))], ignore_index=True)
-    geo = cls(units=units, links=link_table, pfas=pfas, references={}, source=f"user file {path}",
+    geo = Geography(units=units, links=link_table, pfas=pfas, references={}, source=f"user file {path}",
               projected_crs=metric_crs,
               distance_note="great-circle km between polygon centroids (no population-weighted points)")
     return geo
@@ -232,69 +179,27 @@ def read_links(path, known: set[str]) -> pd.DataFrame:
     for col in ("a", "b"):
         if col not in df.columns:
             raise CpaError(f"links file {path} needs columns a,b (optional link_type,name)",
-                           f"its columns are: {_list(df.columns)}")
+                           f"its columns are: {list_items(df.columns)}")
     for col in ("a", "b"):
         df[col] = df[col].str.strip()
         blank = blank_rows(df[col])
         if blank:
-            raise CpaError(f"links file {path}: empty {col!r} on line {_list(blank)}", "name both units of every link")
+            raise CpaError(f"links file {path}: empty {col!r} on line {list_items(blank)}", "name both units of every link")
     unknown = sorted((set(df["a"]) | set(df["b"])) - known)
     if unknown:
-        raise CpaError(f"links file {path} names unknown units: {_list(unknown)}",
-                       f"use the codes of the boundary file, e.g. {_list(sorted(known), 3)}")
+        raise CpaError(f"links file {path} names unknown units: {list_items(unknown)}",
+                       f"use the codes of the boundary file, e.g. {list_items(sorted(known), 3)}")
     loops = sorted(df.loc[df["a"] == df["b"], "a"])
     if loops:
-        raise CpaError(f"links file {path} links units to themselves: {_list(loops)}")
+        raise CpaError(f"links file {path} links units to themselves: {list_items(loops)}")
     # A link of an unknown type would be dropped silently by Geography.graph(): refuse it instead.
     kind = df.get("link_type", pd.Series("", index=df.index)).str.strip().replace("", "fixed_crossing")
     bad = sorted(set(kind) - set(LINK_TYPES))
     if bad:
-        raise CpaError(f"links file {path}: unknown link_type {_list(bad)}",
+        raise CpaError(f"links file {path}: unknown link_type {list_items(bad)}",
                        f"use one of: {', '.join(LINK_TYPES)} (blank means fixed_crossing)")
     df["link_type"] = kind
     df["a"], df["b"] = df[["a", "b"]].min(axis=1), df[["a", "b"]].max(axis=1)
     df["name"] = df.get("name", "")
     df["border_km"] = 0.0
     return df[["a", "b", "link_type", "border_km", "name"]]
-
-
-def read_value_table(path, geo) -> tuple[pd.Series, str]:
-    """A per-unit value (£/yr) or caseload table; returns (series, 'value'|'caseload')."""
-    df = read_csv(path, "value table")
-    code_col = next((c for c in ("lad_code", "LAD23CD", "code") if c in df.columns), None)
-    kind = next((c for c in ("value", "caseload") if c in df.columns), None)
-    if code_col is None or kind is None:
-        raise CpaError(f"value table {path} needs a 'lad_code' column and a 'value' (£/yr) or "
-                       f"'caseload' column", f"its columns are: {_list(df.columns)}")
-    codes = df[code_col].str.strip()
-    blank = blank_rows(codes)
-    if blank:
-        raise CpaError(f"value table {path}: empty {code_col!r} on line {_list(blank)}",
-                       "give every row a unit code, or delete the row")
-    dupes = codes[codes.duplicated()].unique()
-    if len(dupes):
-        raise CpaError(f"value table {path}: codes listed more than once: {_list(dupes)}",
-                       "give each unit one row")
-    unknown = sorted(set(codes) - set(geo.units.index))
-    if unknown:
-        raise CpaError(f"value table {path}: unknown unit codes {_list(unknown)}", code_hint(geo))
-    missing = sorted(set(geo.units.index) - set(codes))
-    if missing:
-        raise CpaError(f"value table {path} has no row for {len(missing)} units: {_list(missing)}",
-                       "every unit needs a value (use 0 for none)")
-    raw = df[kind].str.strip()
-    numbers = pd.to_numeric(raw, errors="coerce")
-    bad = codes[numbers.isna()]
-    if len(bad):
-        examples = [f"{c}={raw[i]!r}" for i, c in bad.items()]
-        raise CpaError(f"value table {path}: {kind} is not a number for {_list(examples)}",
-                       "fill every cell with a number (no blanks, NaN or text)")
-    if not np.isfinite(numbers).all():
-        raise CpaError(f"value table {path}: {kind} is infinite for {_list(codes[~np.isfinite(numbers)])}")
-    neg = codes[numbers < 0]
-    if len(neg):
-        raise CpaError(f"value table {path}: negative {kind} for {_list(neg)}", "values must be 0 or more")
-    if numbers.sum() <= 0:
-        raise CpaError(f"value table {path}: every {kind} is zero", "at least one unit needs a positive value")
-    series = pd.Series(numbers.to_numpy(float), index=codes.to_numpy()).reindex(geo.units.index)
-    return series, kind

@@ -7,7 +7,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"
 FILES = ["units.csv", "pfas.csv", "adjacency.csv", "reference_plans.csv", "lad23.geojson"]
 
@@ -17,7 +17,7 @@ def test_rebuild_matches_committed_files(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "boundaries" / "build.py"), "--source", str(SHARED),
                     "--out", str(tmp_path)], check=True, capture_output=True)
     for name in FILES:
-        assert (tmp_path / name).read_bytes() == (ROOT / "boundaries" / name).read_bytes(), name
+        assert (tmp_path / name).read_bytes() == (ROOT / "cpa" / "data" / name).read_bytes(), name
 
 
 def test_counts(geo):
