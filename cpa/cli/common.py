@@ -49,7 +49,7 @@ def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_fil
     return geo, values
 
 
-def emit(text: str, out: str | None) -> None:
+def emit(text: str, out: str | None, quiet: bool = False) -> None:
     """Print ``text``, or write it whole to ``out`` and say so on stderr."""
     if out:
         try:
@@ -58,7 +58,7 @@ def emit(text: str, out: str | None) -> None:
             culprit = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(out) else ""
             raise CpaError(f"cannot write {out}: {exc.strerror or exc}{culprit}",
                            "check that the folder is a folder, is writable and has space") from None
-        click.echo(f"wrote {out}", err=True)
+        note(quiet, f"wrote {out}")
     else:
         click.echo(text, nl=False)
 
@@ -123,3 +123,47 @@ def explicit(ctx, params: dict) -> dict:
     """The options actually typed on the command line (not click's defaults)."""
     given = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
     return {k: v for k, v in params.items() if ctx.get_parameter_source(k) in given}
+
+
+def with_codes(options, geo):
+    """``options`` with ``--lock`` targets and ``--keep-whole`` groups given by name turned into codes.
+
+    A lock may name a LAD or a whole PFA (every LAD of the PFA is locked to the
+    label); a keep-whole group may be a PFA, region, country, London, a trust or
+    a CRC area. A miss says what was probably meant; an ambiguous name lists the
+    candidates.
+    """
+    from dataclasses import replace
+
+    from ..geography import GROUP_KINDS
+
+    locks = []
+    for target, label in options.locks:
+        place = geo.find(target, kinds=("lad", "pfa"), what=f"--lock {target}={label}: LAD or PFA")
+        locks += [(unit, label) for unit in place.units]
+    keep = [geo.find(name, kinds=GROUP_KINDS, what="--keep-whole group").code for name in options.keep_whole]
+    return replace(options, locks=tuple(locks), keep_whole=tuple(keep))
+
+
+def output_options(*formats: str, default: str = "table"):
+    """``--format`` (the result on stdout; ``json`` is one JSON document and nothing else) and ``--quiet``."""
+    def deco(f):
+        f = click.option("--quiet", "-q", is_flag=True,
+                         help="Nothing on stderr but errors: no progress, banners or 'wrote' lines.")(f)
+        f = click.option("--format", "fmt", type=click.Choice(list(formats)), default=default, show_default=True,
+                         help="How to print the result on stdout; json is one JSON document and nothing else.")(f)
+        return f
+    return deco
+
+
+def note(quiet: bool, text: str) -> None:
+    """A line for the person at the terminal, on stderr (never stdout), unless ``--quiet``."""
+    if not quiet:
+        click.echo(text, err=True)
+
+
+def print_document(kind: str, body: dict) -> None:
+    """The one JSON document of ``--format json`` on stdout."""
+    from ..io.serialise import document
+
+    click.echo(document(kind, body), nl=False)

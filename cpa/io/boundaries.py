@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -171,7 +172,33 @@ def read_geography(path: str | os.PathLike, code_column: str = "lad_code", name_
     geo = Geography(units=units, links=link_table, pfas=pfas, references={}, source=f"user file {path}",
               projected_crs=metric_crs,
               distance_note="great-circle km between polygon centroids (no population-weighted points)")
+    check_connected(geo, path, links)
     return geo
+
+
+def check_connected(geo: Geography, path, links=None) -> None:
+    """Refuse a geography whose units fall into several pieces: no contiguous plan could cover it
+    with fewer areas than pieces, and a solve would report nonsense. Names the pieces, largest
+    first, and how to join them with ``--links``."""
+    pieces = sorted((sorted(c) for c in nx.connected_components(geo.graph())), key=lambda c: (-len(c), c[0]))
+    if len(pieces) <= 1:
+        return
+    names = geo.units["name"]
+
+    def describe(piece):
+        shown = list_items([f"{names[u]} ({u})" if names[u] != u else u for u in piece], 3)
+        return f"{len(piece)} unit{'s' if len(piece) > 1 else ''}: {shown}"
+
+    listed = "; ".join(f"piece {i}: {describe(p)}" for i, p in enumerate(pieces[:5], 1))
+    more = f"; and {len(pieces) - 5} more pieces" if len(pieces) > 5 else ""
+    lone = [p[0] for p in pieces if len(p) == 1]
+    example = f"{pieces[0][0]},{pieces[1][0]},ferry,Name of the crossing"
+    with_links = f" even with the links in {links}" if links is not None else ""
+    raise CpaError(
+        f"boundary file {path}: the units fall into {len(pieces)} separate pieces{with_links} "
+        f"({listed}{more})" + (f"; {list_items(lone, 5)} {'touches' if len(lone) == 1 else 'touch'} no other unit" if lone else ""),
+        f"join the pieces with --links FILE, a CSV a,b,link_type,name with one row per bridge or ferry, "
+        f"e.g. {example}; link_type is fixed_crossing or ferry")
 
 
 def read_links(path, known: set[str]) -> pd.DataFrame:
