@@ -194,7 +194,7 @@ def test_solved_options_get_run_json(grid, tmp_path):
         run = json.loads((tmp_path / folder / "run.json").read_text())
         assert run["status"] == "optimal" and run["options"]["k"] == res.table.set_index("name").at[name, "areas"]
         for col in SUMMARY_COLUMNS:
-            assert same(run["scorecard"][col], res.cards[name].summary[col], tol=1e-4), col
+            assert same(run["scorecard"][col], res.cards[name].summary[col], tol=1e-3), col
     assert (tmp_path / "K_3" / "plan.csv") in paths
     assert "K=5 is proven optimal" in (tmp_path / "report.html").read_text()
 
