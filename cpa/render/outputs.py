@@ -21,13 +21,19 @@ from ..compare.table import display_rows
 from ..geography import Geography
 from ..io import atomic
 from ..io.plans import plan_csv_text, plan_geojson_text
-from ..io.serialise import dumps
+from ..io.serialise import SCHEMA_VERSION, dumps
 from ..optimise.solve import SolveResult
 from ..values import ContractValues
 from .figures import sweep_figures, travel_figure, value_figure
 from .maps import interactive_map, render_html
 from .report import report_html
 from .text import markdown_table
+
+
+def run_report(result: SolveResult) -> dict:
+    """The solve report as a plain dict."""
+    report = result.report
+    return report.to_dict() if hasattr(report, "to_dict") else dict(report)
 
 
 def solve_output_texts(result: SolveResult, geo: Geography, values: ContractValues,
@@ -37,7 +43,7 @@ def solve_output_texts(result: SolveResult, geo: Geography, values: ContractValu
     texts = {
         "plan.csv": plan_csv_text(plan),
         "plan.geojson": plan_geojson_text(plan, geo, card.areas),
-        "run.json": dumps({**result.report, "scorecard": card.summary}) + "\n",
+        "run.json": dumps({"schema_version": SCHEMA_VERSION, **run_report(result), "scorecard": card.summary}) + "\n",
     }
     if with_map:
         m = interactive_map([(plan.label, plan, card)], geo, values)
