@@ -2,10 +2,11 @@
 
 Usage::
 
-    python boundaries/build.py [--source ../shared/data] [--out boundaries]
+    python boundaries/build.py [--source ../shared/data] [--out cpa/data]
 
 Reads the ONS / Home Office files described in ``../shared/data/PROVENANCE.md``
-and writes the compact files that :mod:`cpa.geography` loads:
+and writes the compact files that :mod:`cpa.geography` loads, into ``cpa/data/`` (package data,
+so that an installed wheel carries them):
 
 ``lad23.geojson``
     318 LAD polygons (May 2023, BUC), simplified as a *coverage* (shared borders
@@ -169,7 +170,7 @@ def build(source: Path, out: Path) -> list[Path]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
-    ap.add_argument("--out", type=Path, default=HERE)
+    ap.add_argument("--out", type=Path, default=HERE.parent / "cpa" / "data")
     args = ap.parse_args()
     for path in build(args.source, args.out):
         print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")

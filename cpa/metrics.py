@@ -21,7 +21,6 @@ Definitions (also in the README):
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 
@@ -30,7 +29,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .errors import CpaError
 from .geography import Geography
+from .options import RENAMED, check_value_rules
 from .plan import Plan
 from .rules import scorecard_rules
 from .values import ContractValues
@@ -112,16 +113,21 @@ class Scorecard:
         areas = self.areas.reset_index().to_dict(orient="records")
         return {"summary": self.summary, "areas": areas, "notes": self.notes}
 
-    def render(self, fmt: str = "table") -> str:
-        from .report import render_scorecard
-
-        return render_scorecard(self, fmt)
 
 
-def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value: float | None = None,
-              max_share: float | None = None, max_value: float | None = None) -> Scorecard:
-    """Score a plan. ``min_value``/``max_value`` in £/yr, ``max_share`` as a fraction (0.25)."""
+def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value_m: float | None = None,
+              max_share_pct: float | None = None, max_value_m: float | None = None, **old) -> Scorecard:
+    """Score a plan; flag areas under ``min_value_m`` or over ``max_value_m`` (£m a year) or over
+    ``max_share_pct`` (percent of national value)."""
+    if old:
+        renamed = {k: RENAMED.get(k, "no such option") for k in old}
+        raise CpaError("scorecard(" + ", ".join(f"{k}=...) is now {v}" for k, v in renamed.items()),
+                       "money is in £m a year and shares in percent, as on the command line")
+    check_value_rules(min_value_m, max_value_m, max_share_pct)
     plan.validate(geo)
+    min_value = None if min_value_m is None else min_value_m * 1e6
+    max_value = None if max_value_m is None else max_value_m * 1e6
+    max_share = None if max_share_pct is None else max_share_pct / 100.0
     total = values.total
     val = area_values(plan, values)
     hub = hubs(plan, geo, values)
@@ -175,37 +181,13 @@ def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value: 
         "noncontiguous_areas": [a for a in areas.index if not areas.loc[a, "contiguous"]],
         "distance_note": geo.distance_note,
     }
+    # Rule flags go in the summary and as per-area columns, so every format (table, CSV, JSON) carries
+    # them; each rule flags itself (cpa.rules)
     area_value = {a: float(val[a]) for a in areas.index}
     for rule in scorecard_rules(min_value, max_share, max_value, total):
-        rule.flag(summary, area_value, total)
+        rule.flag(summary, areas, area_value, total)
     notes = [f"Values: {values.label}.", f"Travel: {geo.distance_note}; hub = value-weighted 1-median LAD."]
     if not summary["all_contiguous"]:
         notes.append("Not contiguous: " + ", ".join(
             f"{plan.name(a)} ({pieces[a]} pieces)" for a in summary["noncontiguous_areas"]))
     return Scorecard(areas=areas, summary=summary, notes=notes)
-
-
-def json_default(obj):
-    """JSON encoder for numpy scalars and paths in scorecards and run reports."""
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return None if not np.isfinite(obj) else float(obj)
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    return str(obj)
-
-
-def _finite(obj):
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
-
-
-def dumps(obj) -> str:
-    """Strict JSON (non-finite numbers become null)."""
-    return json.dumps(_finite(obj), indent=2, default=json_default, allow_nan=False)

@@ -77,8 +77,9 @@ class Rule:
     def pricing_rows(self, pm) -> None:
         """Add this rule's rows to a pricing model (see cpa.optimise.pricing.PricingModel)."""
 
-    def flag(self, summary: dict, area_values: dict, total: float) -> None:
-        """Add this rule's flags to a scorecard summary (area -> value in £)."""
+    def flag(self, summary: dict, areas, area_values: dict, total: float) -> None:
+        """Add this rule's flags to a scorecard: summary keys and a per-area column of ``areas``
+        (a DataFrame indexed by area); ``area_values``: area -> value in £."""
 
     def relax(self, options):
         """``options`` without this rule (None if it cannot be dropped)."""
@@ -169,6 +170,10 @@ class ValueFloor(Rule):
     label = "the value floor"
 
     def precheck(self, req):
+        if self.value > req.total + TOL:
+            raise CpaError(f"--min-value £{self.value / 1e6:,.1f}m is above the national total "
+                           f"£{req.total / 1e6:,.1f}m, so no area can reach it",
+                           "the floor is in £m a year per area, e.g. --min-value 15")
         if req.k * self.value > req.total + TOL:
             raise InfeasibleRequest(
                 f"{req.k} areas x £{self.value / 1e6:,.1f}m floor = £{req.k * self.value / 1e6:,.1f}m, "
@@ -180,12 +185,13 @@ class ValueFloor(Rule):
     def pricing_rows(self, pm):
         pm.value_at_least(self.value)
 
-    def flag(self, summary, area_values, total):
+    def flag(self, summary, areas, area_values, total):
         summary["min_value_m"] = self.value / 1e6
-        summary["areas_under_floor"] = [a for a, v in area_values.items() if v < self.value - TOL]
+        areas["under_floor"] = [bool(area_values[a] < self.value - TOL) for a in areas.index]
+        summary["areas_under_floor"] = [a for a in areas.index if areas.at[a, "under_floor"]]
 
     def relax(self, options):
-        return replace(options, min_value=None)
+        return replace(options, min_value_m=None)
 
 
 class _Cap(Rule):
@@ -226,12 +232,13 @@ class ValueCeiling(_Cap):
         self.cap = float(value)
         self.what = f"the £{value / 1e6:,.1f}m maximum"
 
-    def flag(self, summary, area_values, total):
+    def flag(self, summary, areas, area_values, total):
         summary["max_value_m"] = self.cap / 1e6
-        summary["areas_over_max_value"] = [a for a, v in area_values.items() if v > self.cap + TOL]
+        areas["over_max_value"] = [bool(area_values[a] > self.cap + TOL) for a in areas.index]
+        summary["areas_over_max_value"] = [a for a in areas.index if areas.at[a, "over_max_value"]]
 
     def relax(self, options):
-        return replace(options, max_value=None, max_share=None)
+        return replace(options, max_value_m=None, max_share_pct=None)
 
 
 class ShareCap(_Cap):
@@ -244,12 +251,13 @@ class ShareCap(_Cap):
         self.cap = self.share * float(total)
         self.what = f"the {share:.0%} cap"
 
-    def flag(self, summary, area_values, total):
-        summary["max_share"] = self.share
-        summary["areas_over_cap"] = [a for a, v in area_values.items() if v / total > self.share + 1e-9]
+    def flag(self, summary, areas, area_values, total):
+        summary["max_share_pct"] = self.share * 100.0
+        areas["over_share_cap"] = [bool(area_values[a] / total > self.share + 1e-9) for a in areas.index]
+        summary["areas_over_cap"] = [a for a in areas.index if areas.at[a, "over_share_cap"]]
 
     def relax(self, options):
-        return replace(options, max_value=None, max_share=None)
+        return replace(options, max_value_m=None, max_share_pct=None)
 
 
 @dataclass
@@ -314,12 +322,12 @@ def area_rules(options, total: float) -> list[Rule]:
         rules.append(KeepWhole(tuple(options.keep_whole)))
     if options.locks:
         rules.append(Locks(tuple(options.locks)))
-    if options.min_value is not None:
-        rules.append(ValueFloor(float(options.min_value)))
-    if options.max_value is not None:
-        rules.append(ValueCeiling(float(options.max_value)))
-    if options.max_share is not None:
-        rules.append(ShareCap(float(options.max_share), total))
+    if options.min_value_gbp is not None:
+        rules.append(ValueFloor(float(options.min_value_gbp)))
+    if options.max_value_gbp is not None:
+        rules.append(ValueCeiling(float(options.max_value_gbp)))
+    if options.max_share_fraction is not None:
+        rules.append(ShareCap(float(options.max_share_fraction), total))
     if options.max_pfas is not None:
         rules.append(MaxPfas(int(options.max_pfas)))
     return rules

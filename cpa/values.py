@@ -19,9 +19,10 @@ Models (``MODELS``):
     2003-04 probation area budgets per PFA, shared to LADs by adults. The
     London budget (Metropolitan Police row) is shared over Met and City LADs.
 
-A user table (:func:`values_from_table`) replaces the model: a ``value``
-column is taken as £ a year as given; a ``caseload`` column is scaled to the
-national total.
+A user table (:func:`cpa.io.values_from_table`) replaces the model: a
+``value`` column is taken as £ a year as given; a ``caseload`` column is
+scaled to the national total. Totals are given in £m a year, as on the
+command line.
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import CpaError
+from .options import POUNDS_NOT_MILLIONS_M
 from .geography import LONDON_PFAS, Geography
 
-DEFAULT_TOTAL = 450e6
+#: National total contract value, £m a year (the 2014 award value).
+DEFAULT_TOTAL_M = 450.0
 
 MODELS = {
     "crime": "police recorded crime 2023/24 (excl. fraud) per PFA, shared to LADs by adult population",
@@ -118,35 +121,31 @@ def demand(geo: Geography, model: str) -> pd.Series:
     return _need(geo, "males_18_49", model)
 
 
-def check_total(total: float) -> float:
-    """``total`` (£/yr) if it is a positive finite number; the message speaks the CLI's £m."""
-    if not np.isfinite(total) or total <= 0:
-        raise CpaError(f"national total must be a positive amount, got {total / 1e6:g} (£m a year)",
-                       "e.g. --total 450 for £450m a year")
-    return total
+def check_total_m(total_m, old_total=None) -> float:
+    """The national total in £m a year, if it is a positive finite number of £m."""
+    if old_total is not None:
+        raise CpaError("total= is now total_m (£m a year, e.g. 450)", "money is in £m a year, as on the command line")
+    try:
+        total_m = float(total_m)
+    except (TypeError, ValueError):
+        raise CpaError(f"--total must be a number of £m a year, got {total_m!r}", "e.g. --total 450") from None
+    if not np.isfinite(total_m) or total_m <= 0:
+        raise CpaError(f"--total must be a positive amount, got {total_m:g} (£m a year)", "e.g. --total 450")
+    if total_m >= POUNDS_NOT_MILLIONS_M:
+        raise CpaError(f"--total {total_m:g} is £m a year, so that is £{total_m / 1e6:,.0f} trillion",
+                       f"did you mean --total {total_m / 1e6:g}? (the unit is £m)")
+    return total_m
 
 
-def contract_values(geo: Geography, model: str = "crime", total: float = DEFAULT_TOTAL) -> ContractValues:
-    """Per-unit annual contract value from a named demand model, scaled to ``total`` £/yr."""
-    check_total(total)
+def scaled(series: pd.Series, total_m: float) -> pd.Series:
+    """``series`` scaled so that it sums to ``total_m`` £m, in £ a year."""
+    return series / series.sum() * (total_m * 1e6)
+
+
+def contract_values(geo: Geography, model: str = "crime", total_m: float = DEFAULT_TOTAL_M, *,
+                    total=None) -> ContractValues:
+    """Per-unit annual contract value (£ a year) from a named demand model, scaled to ``total_m`` £m a year."""
+    total_m = check_total_m(total_m, total)
     d = demand(geo, model)
-    values = d / d.sum() * total
-    desc = f"{MODELS[model]}; scaled to £{total / 1e6:,.0f}m/yr"
-    return ContractValues(values.rename("value"), model, desc)
-
-
-def values_from_table(geo: Geography, path, total: float | None = None) -> ContractValues:
-    """Per-unit values from a user CSV (``lad_code`` + ``value`` or ``caseload``)."""
-    from .inputs import read_value_table
-
-    if total is not None:
-        check_total(total)
-    series, kind = read_value_table(path, geo)
-    if kind == "caseload":
-        scale_to = DEFAULT_TOTAL if total is None else total
-        values = series / series.sum() * scale_to
-        desc = f"user caseload table {path}; scaled to £{scale_to / 1e6:,.0f}m/yr"
-    else:
-        values = series if total is None else series / series.sum() * total
-        desc = f"user value table {path}" + ("" if total is None else f"; scaled to £{total / 1e6:,.0f}m/yr")
-    return ContractValues(values.rename("value"), "table", desc)
+    desc = f"{MODELS[model]}; scaled to £{total_m:,.0f}m/yr"
+    return ContractValues(scaled(d, total_m).rename("value"), model, desc)

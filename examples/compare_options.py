@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import sys
 
-from cpa import Geography, contract_values
-from cpa.compare import Option, commentary, compare, render_table, write_comparison
-from cpa.optimise import SolveOptions
+from cpa import Geography, SolveOptions, contract_values
+from cpa.compare import Option, commentary, compare, render_table
+from cpa.render.outputs import write_comparison
 
 
 def main(out_dir: str = "compare_example") -> None:

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from cpa.metrics import components, group_splits, hubs, scorecard
+from cpa.render.text import render_scorecard
 from cpa.plan import Plan, reference_plan
 from tests.conftest import KM_PER_CELL, grid_geography
 
@@ -62,7 +63,7 @@ def test_noncontiguous_reported_not_raised(balanced):
     card = scorecard(plan, geo, vals)
     assert components(plan, geo) == {"X": 2, "Y": 1}
     assert not card.summary["all_contiguous"] and card.summary["noncontiguous_areas"] == ["X"]
-    assert "2 pieces" in card.render("table")
+    assert "2 pieces" in render_scorecard(card, "table")
 
 
 def test_ferry_makes_island_contiguous(island_grid):
@@ -74,7 +75,7 @@ def test_ferry_makes_island_contiguous(island_grid):
 
 def test_floor_and_cap_flags(balanced):
     geo, vals, plan = balanced
-    card = scorecard(plan, geo, vals, min_value=9.5, max_share=0.4)
+    card = scorecard(plan, geo, vals, min_value_m=9.5e-6, max_share_pct=40)
     assert card.summary["areas_under_floor"] == ["X", "Y"] and card.summary["areas_over_cap"] == ["X", "Y"]
 
 
@@ -99,5 +100,5 @@ def test_pfa43_hubs_inside_their_area(geo, values):
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "json", "markdown"])
 def test_render_formats(geo, values, fmt):
-    text = scorecard(reference_plan(geo, "crc21"), geo, values).render(fmt)
+    text = render_scorecard(scorecard(reference_plan(geo, "crc21"), geo, values), fmt)
     assert "London" in text

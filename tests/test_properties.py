@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cpa.metrics import scorecard
-from cpa.plan import Plan, read_plan, write_plan_csv, write_plan_geojson
+from cpa.io import read_plan, write_plan_csv, write_plan_geojson
+from cpa.plan import Plan
 from tests.conftest import grid_geography
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

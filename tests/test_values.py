@@ -3,12 +3,13 @@
 import pytest
 
 from cpa.errors import CpaError
-from cpa.values import MODELS, contract_values, values_from_table
+from cpa.io import values_from_table
+from cpa.values import MODELS, contract_values
 
 
 @pytest.mark.parametrize("model", list(MODELS))
 def test_models_scale_to_total(geo, model):
-    v = contract_values(geo, model, total=300e6)
+    v = contract_values(geo, model, total_m=300)
     assert v.total == pytest.approx(300e6)
     assert (v.by_unit > 0).all()
     assert model in v.label

@@ -8,9 +8,10 @@ closing) -> ``solve`` (seeds, one :class:`SolveReport`). ``heuristics``, ``sketc
 """
 
 from .engine import OPTIMALITY_TOLERANCE, Interrupted, Progress
-from .options import COTERMINOUS_MODES, SolveOptions, Weights
+from ..errors import NoPlanFound
+from ..options import COTERMINOUS_MODES, SolveOptions, Weights
 from .report import SolveReport
-from .solve import NoPlanFound, SolveResult, solve, status_line
+from .solve import SolveResult, solve, status_line
 
 __all__ = ["COTERMINOUS_MODES", "SolveOptions", "Weights", "NoPlanFound", "SolveResult", "SolveReport",
            "Interrupted", "Progress", "OPTIMALITY_TOLERANCE", "solve", "status_line"]

@@ -26,7 +26,7 @@ from ..errors import CpaError, InfeasibleRequest
 from ..geography import Geography
 from ..rules import Locks, Request, Rule, area_rules
 from ..values import ContractValues
-from .options import COTERMINOUS_MODES, SolveOptions
+from ..options import COTERMINOUS_MODES, SolveOptions
 
 
 @dataclass

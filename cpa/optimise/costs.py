@@ -15,7 +15,7 @@ from ..objective import Objective, objective_for
 from ..rules import AreaFacts, Locks, Rule, area_rules, caps, floor, max_pfas, plan_rules
 from ..values import ContractValues
 from .blocks import Blocks
-from .options import SolveOptions
+from ..options import SolveOptions
 
 
 class AreaCosts:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-#: run.json schema: 2 = the column-generation engine's SolveReport.
-SCHEMA_VERSION = 2
+from ..io.serialise import SCHEMA_VERSION
 
 
 @dataclass
@@ -39,7 +38,7 @@ class SolveReport:
     incumbent_from: str | None = None
     start: str | None = None
     plan_hash: str | None = None
-    schema_version: int = SCHEMA_VERSION
+    schema_version: str = SCHEMA_VERSION
 
     def to_dict(self) -> dict:
         return asdict(self)

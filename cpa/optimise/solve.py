@@ -24,10 +24,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .. import __version__
-from ..errors import CpaError, InfeasibleRequest
+from ..errors import CpaError, InfeasibleRequest, NoPlanFound
 from ..geography import Geography
 from ..metrics import Scorecard, scorecard
-from ..plan import Plan, read_plan
+from ..io.plans import read_plan
+from ..plan import Plan
 from ..rules import area_rules
 from ..values import ContractValues
 from . import sketch as sk
@@ -37,7 +38,7 @@ from .costs import AreaCosts
 from .engine import OPTIMALITY_TOLERANCE, Engine, EngineResult, Interrupted, relative_gap
 from .heuristics import Partition, chain_search, greedy, local_search
 from .naming import name_areas
-from .options import SolveOptions
+from ..options import SolveOptions
 from .report import SolveReport
 from .solvers import solver_version
 
@@ -52,12 +53,6 @@ ENUM_SHARE = 0.1
 SEED_SHARE, SEED_SECONDS = 0.15, 30.0
 #: Sketch settings tried for LAD-level seeds: (split PFAs above this x mean, pieces of this x mean).
 SKETCHES = ((0.75, 0.5), (0.75, 1.0), (1.0, 0.25), (0.75, 0.34))
-
-
-class NoPlanFound(CpaError):
-    """The time limit ran out before any contiguous plan was found."""
-
-    exit_code = 4
 
 
 @dataclass
@@ -289,8 +284,8 @@ def _finish(geo, values, options: SolveOptions, solver, ac: AreaCosts, engine: E
     gap = relative_gap(objective, out.bound)
     proven = out.status == "optimal" and gap is not None and gap <= OPTIMALITY_TOLERANCE
     plan = name_areas(geo, values, ac.blocks, assignment, label=f"solved K={options.k}")
-    card = scorecard(plan, geo, values, min_value=options.min_value, max_share=options.max_share,
-                     max_value=options.max_value)
+    card = scorecard(plan, geo, values, min_value_m=options.min_value_m, max_share_pct=options.max_share_pct,
+                     max_value_m=options.max_value_m)
     name = solver if isinstance(solver, str) else type(solver).__name__
     report = SolveReport(
         tool=f"cpa {__version__}", solver=name, solver_version=solver_version(name),

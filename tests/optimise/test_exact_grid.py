@@ -109,8 +109,8 @@ CASES = [
     (GRID34, 5, dict(k=4, coterminous="soft")),
     (GRID34, 6, dict(k=3, coterminous="off")),
     (GRID34, 7, dict(k=5, coterminous="off")),
-    (GRID34, 8, dict(k=3, coterminous="off", min_value=12.0)),
-    (GRID34, 9, dict(k=3, coterminous="soft", max_value=25.0)),
+    (GRID34, 8, dict(k=3, coterminous="off", min_value_m=12e-6)),
+    (GRID34, 9, dict(k=3, coterminous="soft", max_value_m=25e-6)),
     (GRID34, 10, dict(k=3, coterminous="off", max_pfas=2)),
     (GRID34, 11, dict(k=3, coterminous="soft", locks=(("r0c0", "north"), ("r2c3", "south")))),
     (GRID34, 12, dict(k=2, coterminous="off", keep_whole=("Group C",), weights=Weights(travel=2.0, balance=0.5))),
@@ -184,7 +184,7 @@ def test_interrupt_before_any_plan_raises():
     stop = threading.Event()
     stop.set()
     with pytest.raises(Interrupted):
-        solve(geo, values, SolveOptions(k=6, coterminous="off", min_value=1.0, time_limit=60), stop=stop)
+        solve(geo, values, SolveOptions(k=6, coterminous="off", min_value_m=1e-6, time_limit=60), stop=stop)
 
 
 def test_time_limit_is_honoured():

@@ -29,12 +29,12 @@ def check_guarantees(result, geo, values, options: SolveOptions):
     if options.coterminous == "strict":
         assert group_splits(plan, geo.pfa_of) == {}, "no PFA split"
     vals = area_values(plan, values)
-    if options.min_value is not None:
-        assert vals.min() >= options.min_value - 1e-6
-    if options.max_value is not None:
-        assert vals.max() <= options.max_value + 1e-6
-    if options.max_share is not None:
-        assert (vals / values.total).max() <= options.max_share + 1e-9
+    if options.min_value_gbp is not None:
+        assert vals.min() >= options.min_value_gbp - 1e-6
+    if options.max_value_gbp is not None:
+        assert vals.max() <= options.max_value_gbp + 1e-6
+    if options.max_share_fraction is not None:
+        assert (vals / values.total).max() <= options.max_share_fraction + 1e-9
     if options.max_pfas is not None:
         pfas = geo.pfa_of
         for units in plan.members().values():
@@ -107,7 +107,7 @@ def test_soft_grid_pays_for_fragments(four_groups, solver):
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_bounds_locks_and_keep_whole(four_groups, solver):
     geo, values = four_groups
-    opts = SolveOptions(k=2, coterminous="off", min_value=15, max_value=25, time_limit=60,
+    opts = SolveOptions(k=2, coterminous="off", min_value_m=15e-6, max_value_m=25e-6, time_limit=60,
                         locks=(("r0c0", "north"), ("r3c3", "south")), keep_whole=("Group B",))
     r = solve(geo, values, opts, solver=solver)
     check_guarantees(r, geo, values, opts)
@@ -134,8 +134,8 @@ def test_ferry_links_islands(island_grid):
 
 @pytest.mark.parametrize("opts,message", [
     (SolveOptions(k=5), "only 4 blocks"),
-    (SolveOptions(k=2, min_value=25), "2 areas x £0.0m floor"),
-    (SolveOptions(k=4, max_share=0.3), "Group D alone is 40.0% of value"),
+    (SolveOptions(k=2, min_value_m=25e-6), "2 areas x £0.0m floor"),
+    (SolveOptions(k=4, max_share_pct=30), "Group D alone is 40.0% of value"),
     (SolveOptions(k=2, max_pfas=1), "cover at most 2 PFAs"),
     (SolveOptions(k=2, locks=(("r0c0", "x"), ("r0c1", "y"))), "contradict: both LADs are in PFA Group A"),
     (SolveOptions(k=2, coterminous="off", keep_whole=("Group A",), locks=(("r0c0", "x"), ("r1c1", "y"))),
@@ -153,7 +153,7 @@ def test_infeasible_after_solve_names_the_rule(four_groups):
     contiguous: no pre-check catches it, the solver proves it, and the diagnosis names the cap."""
     geo, values = four_groups
     with pytest.raises(InfeasibleRequest, match=r"becomes feasible without the value cap\n"):
-        solve(geo, values, SolveOptions(k=2, min_value=11, max_value=20, time_limit=20))
+        solve(geo, values, SolveOptions(k=2, min_value_m=11e-6, max_value_m=20e-6, time_limit=20))
 
 
 def test_unknown_lock_code(four_groups):
@@ -210,7 +210,7 @@ def test_loose_gap_is_not_reported_optimal(geo, values):
 
 @pytest.mark.slow
 def test_real_caps_floor_and_london_whole(geo, values):
-    opts = SolveOptions(k=21, min_value=10e6, max_share=0.20, keep_whole=("London", "Wales"), time_limit=300)
+    opts = SolveOptions(k=21, min_value_m=10, max_share_pct=20, keep_whole=("London", "Wales"), time_limit=300)
     r = solve(geo, values, opts)
     check_guarantees(r, geo, values, opts)
     for group in ("London", "Wales"):
@@ -220,9 +220,9 @@ def test_real_caps_floor_and_london_whole(geo, values):
 
 def test_real_infeasible_cap_names_the_met(geo, values):
     with pytest.raises(InfeasibleRequest, match=r"Metropolitan Police \+ City of London alone is 17\.6% of value.*12% cap"):
-        solve(geo, values, SolveOptions(k=16, max_share=0.12, keep_whole=("London",)))
+        solve(geo, values, SolveOptions(k=16, max_share_pct=12, keep_whole=("London",)))
     with pytest.raises(InfeasibleRequest, match=r"Metropolitan Police alone is 17\.\d% of value"):
-        solve(geo, values, SolveOptions(k=16, max_share=0.12))
+        solve(geo, values, SolveOptions(k=16, max_share_pct=12))
 
 
 def test_real_k_above_pfas_under_strict(geo, values):
@@ -234,7 +234,7 @@ def test_no_plan_in_time_is_honest(four_groups):
     """Exact balance (every area worth 10) is feasible but the greedy heuristic misses it; with no
     time for the MIP the answer is an honest NoPlanFound, and with time it is a proven plan."""
     geo, values = four_groups
-    opts = SolveOptions(k=4, coterminous="off", min_value=10, max_value=10, time_limit=0.01)
+    opts = SolveOptions(k=4, coterminous="off", min_value_m=10e-6, max_value_m=10e-6, time_limit=0.01)
     with pytest.raises(NoPlanFound, match=r"no plan found in 0\.01 s"):
         solve(geo, values, opts)
     r = solve(geo, values, replace(opts, time_limit=30))

@@ -39,7 +39,7 @@ def test_area_checks_and_monotone_pruning():
 
 def test_rules_from_options_in_one_place(grid):
     geo, values = grid
-    opts = SolveOptions(k=2, coterminous="soft", min_value=5, max_value=30, max_share=0.6, max_pfas=3,
+    opts = SolveOptions(k=2, coterminous="soft", min_value_m=5e-6, max_value_m=30e-6, max_share_pct=60, max_pfas=3,
                         keep_whole=("Group A",), locks=(("r0c0", "n"),))
     names = [type(r).__name__ for r in area_rules(opts, values.total)]
     assert names == ["KeepWhole", "Locks", "ValueFloor", "ValueCeiling", "ShareCap", "MaxPfas"]
@@ -49,10 +49,10 @@ def test_rules_from_options_in_one_place(grid):
 
 
 @pytest.mark.parametrize("opts,message", [
-    (SolveOptions(k=2, min_value=25), "floor"),
-    (SolveOptions(k=4, max_value=12), "Group D alone is 40.0% of value"),
-    (SolveOptions(k=3, max_value=12), "3 areas can hold at most"),
-    (SolveOptions(k=4, max_share=0.3), "Group D alone is 40.0% of value"),
+    (SolveOptions(k=2, min_value_m=25e-6), "floor"),
+    (SolveOptions(k=4, max_value_m=12e-6), "Group D alone is 40.0% of value"),
+    (SolveOptions(k=3, max_value_m=12e-6), "3 areas can hold at most"),
+    (SolveOptions(k=4, max_share_pct=30), "Group D alone is 40.0% of value"),
     (SolveOptions(k=2, max_pfas=1), "cover at most 2 PFAs"),
 ])
 def test_prechecks_name_the_rule(grid, opts, message):
@@ -65,7 +65,7 @@ def test_pricing_rows_keep_areas_within_the_rules(grid):
     """The hub's pricing MIP with duals that reward every block: the area it finds still meets the
     cap and the PFA limit, and it is connected."""
     geo, values = grid
-    opts = SolveOptions(k=4, coterminous="off", max_value=12, max_pfas=2)
+    opts = SolveOptions(k=4, coterminous="off", max_value_m=12e-6, max_pfas=2)
     blocks = build_blocks(geo, values, opts)
     ac = AreaCosts(blocks, geo, values, opts)
     pricer = Pricer(ac)
@@ -81,13 +81,15 @@ def test_pricing_rows_keep_areas_within_the_rules(grid):
 def test_scorecard_flags_come_from_the_rules(grid):
     geo, values = grid
     plan = Plan({u: ("north" if u.startswith(("r0", "r1")) else "south") for u in geo.codes})
-    card = scorecard(plan, geo, values, min_value=15, max_share=0.5, max_value=25)
+    card = scorecard(plan, geo, values, min_value_m=15e-6, max_share_pct=50, max_value_m=25e-6)
     s = card.summary
     assert s["areas_under_floor"] == ["north"] and s["areas_over_max_value"] == ["south"]
-    assert s["areas_over_cap"] == ["south"] and s["min_value_m"] == 15 / 1e6
-    flags = {"min_value_m", "areas_under_floor", "max_value_m", "areas_over_max_value", "max_share", "areas_over_cap"}
+    assert s["areas_over_cap"] == ["south"] and s["min_value_m"] == pytest.approx(15e-6)
+    flags = {"min_value_m", "areas_under_floor", "max_value_m", "areas_over_max_value", "max_share_pct",
+             "areas_over_cap"}
     keys = [k for k in s if k in flags]
-    assert keys == ["min_value_m", "areas_under_floor", "max_value_m", "areas_over_max_value", "max_share",
+    assert keys == ["min_value_m", "areas_under_floor", "max_value_m", "areas_over_max_value", "max_share_pct",
                     "areas_over_cap"]
+    assert list(card.areas["under_floor"]) == [True, False]
     assert [type(r).__name__ for r in scorecard_rules(15, 0.5, 25, 40.0)] == ["ValueFloor", "ValueCeiling",
                                                                              "ShareCap"]

@@ -1,0 +1,9 @@
+"""The ``cpa`` command line: a thin layer over the :mod:`cpa` Python API, one module per command.
+
+The entry point is :func:`main` (``cpa = "cpa.cli:main"``).
+"""
+
+from . import compare, evaluate, map, references, solve, sweep, units  # noqa: F401  (each registers its command)
+from .app import main
+
+__all__ = ["main"]

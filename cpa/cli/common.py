@@ -1,0 +1,171 @@
+"""Options shared by several commands, and turning them into the library's objects."""
+
+from __future__ import annotations
+
+import click
+from click.core import ParameterSource
+
+from ..errors import CpaError
+from ..io import atomic
+
+
+def geography_options(f):
+    """Options to load a user geography and value table instead of the embedded default."""
+    opts = [
+        click.option("--boundaries", "boundaries_file", type=click.Path(dir_okay=False),
+                     help="Your own unit polygons (GeoJSON, GeoPackage or shapefile) instead of the embedded LADs."),
+        click.option("--code-column", default="lad_code", show_default=True, help="Unit code column in --boundaries."),
+        click.option("--name-column", default=None, help="Unit name column in --boundaries."),
+        click.option("--pfa-column", default=None, help="Group (PFA) code column in --boundaries."),
+        click.option("--links", "links_file", type=click.Path(dir_okay=False),
+                     help="CSV a,b[,link_type,name] of extra links (bridges, ferries) for --boundaries."),
+        click.option("--value-model", default="crime", show_default=True,
+                     help="Demand model for contract value: crime, adults, population, males18_49, budget2003."),
+        click.option("--values", "values_file", type=click.Path(dir_okay=False),
+                     help="CSV lad_code,value (£/yr) or lad_code,caseload; replaces --value-model."),
+        click.option("--total", type=float, default=None,
+                     help="National total in £m a year to scale values to [default: 450]."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, value_model,
+                values_file, total):
+    """(geography, contract values) from the shared options."""
+    from ..geography import Geography
+    from ..io import read_geography, values_from_table
+    from ..values import DEFAULT_TOTAL_M, contract_values
+
+    if boundaries_file:
+        geo = read_geography(boundaries_file, code_column, name_column, pfa_column, links=links_file)
+    else:
+        geo = Geography.default()
+    if values_file:
+        values = values_from_table(geo, values_file, total)
+    else:
+        values = contract_values(geo, value_model, DEFAULT_TOTAL_M if total is None else total)
+    return geo, values
+
+
+def emit(text: str, out: str | None, quiet: bool = False) -> None:
+    """Print ``text``, or write it whole to ``out`` and say so on stderr."""
+    if out:
+        try:
+            atomic.write_text(out, text)
+        except OSError as exc:
+            culprit = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(out) else ""
+            raise CpaError(f"cannot write {out}: {exc.strerror or exc}{culprit}",
+                           "check that the folder is a folder, is writable and has space") from None
+        note(quiet, f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+def solve_options(f):
+    """The commissioner's rules and the solver settings, shared by solve, compare and sweep."""
+    opts = [
+        click.option("--coterminous", type=click.Choice(["strict", "soft", "off"]), default="strict",
+                     show_default=True, help="strict: never split a PFA; soft: splits cost --w-split each; "
+                     "off: PFAs ignored."),
+        click.option("--min-value", type=float, help="Market floor: no area under this value (£m a year)."),
+        click.option("--max-value", type=float, help="No area over this value (£m a year)."),
+        click.option("--max-share", type=float,
+                     help="No area over this share of national value (percent). The 2014 competition's 25% "
+                          "capped what one bidder could win across all lots; a per-area cap is necessary for "
+                          "that, not the same rule."),
+        click.option("--max-pfas", type=int, help="At most this many PFAs (whole or part) per area."),
+        click.option("--keep-whole", multiple=True, metavar="NAME",
+                     help="Keep a PFA, 2021 region, 'Wales', 'England' or 'London' in one area (repeatable)."),
+        click.option("--lock", multiple=True, metavar="LAD=AREA",
+                     help="Put a LAD in the area labelled AREA (repeatable; same label = same area)."),
+        click.option("--start", metavar="PLAN", help="Warm start from a reference (e.g. trusts35) or plan file."),
+        click.option("--w-travel", type=float, default=1.0, show_default=True,
+                     help="Weight per km of value-weighted mean travel to the hub."),
+        click.option("--w-balance", type=float, default=1.0, show_default=True,
+                     help="Weight per percentage point of national value away from the mean, summed over areas."),
+        click.option("--w-split", type=float, default=5.0, show_default=True,
+                     help="Weight per extra PFA fragment (--coterminous soft)."),
+        click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
+                     help="MIP solver for the restricted master (choosing K of the generated areas). The master "
+                     "LP and the pricing MIPs always use HiGHS (highspy): they change incrementally."),
+        click.option("--time-limit", type=float, default=120.0, show_default=True,
+                     help="Seconds for the whole solve, building included; it ends within max(5%, 5 s) of this "
+                          "with the best plan and the best bound found."),
+        click.option("--gap", type=float, default=None, help="Stop at this relative gap (e.g. 0.01); the plan "
+                     "is then reported as feasible with its gap. 'Optimal' means a relative gap of at most 1e-6."),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--threads", type=int, default=None, help="Solver threads [default: solver's choice]."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def build_solve_options(k, coterminous, min_value, max_value, max_share, max_pfas, keep_whole, lock, start,
+                        w_travel, w_balance, w_split, solver, time_limit, gap, seed, threads):
+    """SolveOptions from the CLI's values (£m, percent); SolveOptions checks every one of them."""
+    from ..options import SolveOptions, Weights
+
+    locks = []
+    for item in lock:
+        lad, sep, area = item.partition("=")
+        if not sep or not lad.strip() or not area.strip():
+            raise CpaError(f"--lock {item!r} is not LAD=AREA", "e.g. --lock E06000046=South")
+        locks.append((lad.strip(), area.strip()))
+    return SolveOptions(
+        k=k, coterminous=coterminous, min_value_m=min_value, max_value_m=max_value, max_share_pct=max_share,
+        max_pfas=max_pfas, keep_whole=tuple(keep_whole), locks=tuple(locks), start=start,
+        weights=Weights(travel=w_travel, balance=w_balance, split=w_split),
+        solver=solver, time_limit=time_limit, gap=gap, seed=seed, threads=threads)
+
+
+def explicit(ctx, params: dict) -> dict:
+    """The options actually typed on the command line (not click's defaults)."""
+    given = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    return {k: v for k, v in params.items() if ctx.get_parameter_source(k) in given}
+
+
+def with_codes(options, geo):
+    """``options`` with ``--lock`` targets and ``--keep-whole`` groups given by name turned into codes.
+
+    A lock may name a LAD or a whole PFA (every LAD of the PFA is locked to the
+    label); a keep-whole group may be a PFA, region, country, London, a trust or
+    a CRC area. A miss says what was probably meant; an ambiguous name lists the
+    candidates.
+    """
+    from dataclasses import replace
+
+    from ..geography import GROUP_KINDS
+
+    locks = []
+    for target, label in options.locks:
+        place = geo.find(target, kinds=("lad", "pfa"), what=f"--lock {target}={label}: LAD or PFA")
+        locks += [(unit, label) for unit in place.units]
+    keep = [geo.find(name, kinds=GROUP_KINDS, what="--keep-whole group").code for name in options.keep_whole]
+    return replace(options, locks=tuple(locks), keep_whole=tuple(keep))
+
+
+def output_options(*formats: str, default: str = "table"):
+    """``--format`` (the result on stdout; ``json`` is one JSON document and nothing else) and ``--quiet``."""
+    def deco(f):
+        f = click.option("--quiet", "-q", is_flag=True,
+                         help="Nothing on stderr but errors: no progress, banners or 'wrote' lines.")(f)
+        f = click.option("--format", "fmt", type=click.Choice(list(formats)), default=default, show_default=True,
+                         help="How to print the result on stdout; json is one JSON document and nothing else.")(f)
+        return f
+    return deco
+
+
+def note(quiet: bool, text: str) -> None:
+    """A line for the person at the terminal, on stderr (never stdout), unless ``--quiet``."""
+    if not quiet:
+        click.echo(text, err=True)
+
+
+def print_document(kind: str, body: dict) -> None:
+    """The one JSON document of ``--format json`` on stdout."""
+    from ..io.serialise import document
+
+    click.echo(document(kind, body), nl=False)

@@ -1,0 +1,43 @@
+"""``cpa map``: plans on one interactive HTML map (and a static PNG)."""
+
+from __future__ import annotations
+
+import click
+
+from .app import main
+from .common import geography_options, load_inputs
+
+
+@main.command("map")
+@click.argument("plans", nargs=-1, required=True)
+@geography_options
+@click.option("-o", "--out", default="map.html", show_default=True, type=click.Path(dir_okay=False),
+              help="The HTML map to write (self-contained, works offline).")
+@click.option("--color-by", type=click.Choice(["area", "value", "travel", "share"]), default="area",
+              show_default=True, help="Fill areas by distinct colours, or by value, mean travel km or share.")
+@click.option("--png", type=click.Path(dir_okay=False), help="Also draw the first plan as a static PNG here.")
+@click.option("--tiles", default=None,
+              help="Background tiles under the plans (e.g. OpenStreetMap); needs the network to view.")
+def map_(plans, out, color_by, png, tiles, **inputs):
+    """Draw PLANs on one interactive HTML map, one switchable layer each.
+
+    Each PLAN is a reference (pfa43, trusts35, crc21, regions12) or a plan file
+    (CSV/GeoJSON). Click an area for its scorecard; hover a LAD for its details.
+    """
+    from ..io import read_plan
+    from ..metrics import scorecard
+    from ..render.maps import interactive_map, write_map_html
+    from ..render.png import static_png
+
+    geo, values = load_inputs(**inputs)
+    layers = []
+    for name in plans:
+        p = read_plan(name, geo)
+        layers.append((p.label, p, scorecard(p, geo, values)))
+    m = interactive_map(layers, geo, values, color_by=color_by, tiles=tiles)
+    write_map_html(m, out)
+    click.echo(f"wrote {out}", err=True)
+    if png:
+        label, p, card = layers[0]
+        static_png(p, card, geo, png, title=label, color_by=color_by)
+        click.echo(f"wrote {png}", err=True)

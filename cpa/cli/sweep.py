@@ -1,0 +1,66 @@
+"""``cpa sweep``: solve a range of K and draw how the plans change with K."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import CpaError
+from .app import main
+from .common import (build_solve_options, geography_options, load_inputs, note, output_options, print_document,
+                     solve_options, with_codes)
+
+
+@main.command("sweep")
+@click.option("--areas", "k_specs", multiple=True, required=True, metavar="RANGE",
+              help="K values: a range A-B, a list 12,16,21 or both (6-10,35); repeatable.")
+@solve_options
+@geography_options
+@click.option("--jobs", type=int, default=None, help="Solves run at once, one process each [default: CPUs].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="sweep", show_default=True,
+              help="Folder for sweep.csv and the PNG curves.")
+@output_options("table", "csv", "json")
+def sweep_cmd(k_specs, jobs, out_dir, fmt, quiet, boundaries_file, code_column, name_column, pfa_column, links_file,
+              value_model, values_file, total, **rules):
+    """Solve every K in a range and draw how the plans change with K.
+
+    --time-limit is PER K (each solve gets the full limit), so a sweep of n
+    Ks takes up to n x limit / jobs. Progress (K done of all, status, gap,
+    seconds) goes to stderr as each K finishes. An infeasible K (e.g. K > 43
+    under strict coterminosity, or a --min-value floor too high) is a row with
+    its reason, not an error. Writes OUT/sweep.csv and curves against K
+    (travel, balance, smallest contract, splits, solve time) marking K = 16,
+    21, 35 and the reference plans.
+    """
+    from ..compare import parse_k_values, reference_points, render_sweep, sweep
+    from ..io.safe import csv_text
+    from ..progress import LiveStatus, highs_banner_to_stderr
+    from ..render.outputs import write_sweep
+
+    ks = parse_k_values(k_specs)
+    if jobs is not None and jobs < 1:
+        raise CpaError(f"--jobs must be at least 1, got {jobs}", "e.g. --jobs 2")
+    base = build_solve_options(ks[0], **rules)
+    geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
+                              value_model, values_file, total)
+    base = with_codes(base, geo)
+    highs_banner_to_stderr(quiet)
+    shown = ", ".join(map(str, ks)) if len(ks) < 8 else f"{ks[0]}..{ks[-1]} ({len(ks)} values)"
+    note(quiet, f"sweeping K = {shown}, up to {base.time_limit:g} s each")
+    with LiveStatus(quiet=quiet) as live:
+        live.update(phase="sweeping", done=0, total=len(ks))
+
+        def progress(row, done, n):
+            gap = "" if row["gap"] is None else f"  gap {row['gap']:.2%}"
+            why = f"  {row['reason'].split(' (hint:')[0]}" if row["reason"] else ""
+            live.log(f"[{done}/{n}] K={row['K']}: {row['status']}{gap}  {row['seconds']:.1f} s{why}")
+            live.update(done=done)
+
+        df = sweep(ks, base, geo, values, jobs=jobs, progress=progress)
+    paths = write_sweep(df, out_dir, reference_points(geo, values))
+    if fmt == "json":
+        print_document("sweep", {"rows": df.to_dict(orient="records"), "files": [str(p) for p in paths]})
+    elif fmt == "csv":
+        click.echo(csv_text(df), nl=False)
+    else:
+        click.echo(render_sweep(df), nl=False)
+    note(quiet, "wrote " + ", ".join(str(p) for p in paths))

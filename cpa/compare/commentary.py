@@ -1,0 +1,86 @@
+"""What the numbers say: short sentences computed from a comparison table.
+"""
+
+from __future__ import annotations
+
+from .comparison import ComparisonResult
+
+
+def _money(x: float) -> str:
+    return f"£{x:,.1f}m"
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def commentary(result: ComparisonResult, n_trusts: int | None = None) -> list[str]:
+    """Short sentences computed from the table: solve status, trusts and PFAs kept whole,
+    balance, what fewer areas cost in travel, and each option's smallest contract."""
+    t = result.table.set_index("name", drop=False)
+    out = []
+    for name, rep in result.reports.items():
+        if rep is None:
+            continue
+        limit = rep.options.get("time_limit")
+        if rep.status == "optimal":
+            out.append(f"{name} is proven optimal for its objective (solved in {rep.wall_seconds:.0f} s).")
+        else:
+            gap = ("no bound was proved" if rep.gap is None
+                   else f"gap {rep.gap:.1%} to the best bound")
+            out.append(f"{name} is feasible but NOT proven optimal: {gap} after {rep.wall_seconds:.0f} s "
+                       f"(time limit {limit:g} s), so a better plan may exist.")
+    if t["trusts_split"].notna().all():
+        split = t["trusts_split"].astype(int)
+        of = f" of {n_trusts}" if n_trusts else ""
+        if (split == 0).all():
+            out.append(f"Probation Trusts: {'every option keeps' if len(t) > 1 else t.index[0] + ' keeps'} "
+                       f"all{of} trusts whole.")
+        else:
+            best = [n for n in t.index if split[n] == split.min()]
+            kept = f"{n_trusts - split.min()}{of} whole, " if n_trusts else ""
+            others = "; ".join(f"{n} splits {split[n]}" for n in t.index if n not in best)
+            out.append(f"Probation Trusts: {_names(best)} {'keeps' if len(best) == 1 else 'keep'} the most "
+                       f"trusts whole ({kept}splitting {split.min()})" + (f"; {others}." if others else "."))
+    pfas = t["pfas_split"].astype(int)
+    if (pfas == 0).all():
+        out.append("No option splits a police force area.")
+    else:
+        out.append("Police force areas split: " + "; ".join(f"{n} {pfas[n]}" for n in t.index) + ".")
+    if len(t) > 1:
+        cv, ratio = t["value_cv"].astype(float), t["value_ratio"].astype(float)
+        lo, hi = cv.idxmin(), cv.idxmax()
+        line = (f"Balance: {lo} is the most even (value CV {cv[lo]:.2f}, largest/smallest {ratio[lo]:.1f}x); "
+                f"{hi} the least (CV {cv[hi]:.2f}, {ratio[hi]:.1f}x).")
+        if ratio.min() < ratio[lo] * (1 - 1e-9):
+            r = ratio.idxmin()
+            line += f" By largest/smallest alone {r} is the most even ({ratio[r]:.1f}x, CV {cv[r]:.2f})."
+        out.append(line)
+        k = t["areas"].astype(int)
+        big = k.idxmax()  # the first option with the most areas
+        for name in t.index:
+            if k[name] >= k[big]:
+                continue
+            a, b = float(t.at[name, "mean_travel_km"]), float(t.at[big, "mean_travel_km"])
+            verb = "raises" if a > b else "lowers"
+            out.append(f"Travel: {name} ({k[name]} areas) {verb} value-weighted mean travel to the hub to "
+                       f"{a:.1f} km from {b:.1f} km for {big} ({k[big]} areas): {a - b:+.1f} km "
+                       + (f"({(a - b) / b:+.0%}) " if b > 0 else "")
+                       + f"for {k[big] - k[name]} fewer contracts.")
+    smallest = []
+    for name in t.index:
+        areas = result.cards[name].areas
+        a = areas["value_m"].idxmin()
+        smallest.append(f"{name} {_money(areas.at[a, 'value_m'])} ({areas.at[a, 'area_name']})")
+    out.append("Smallest contract: " + "; ".join(smallest) + ".")
+    broken = [n for n in t.index if not t.at[n, "all_contiguous"]]
+    if broken:
+        out.append(f"Not contiguous: {_names(broken)} (some areas are in more than one piece).")
+    for name in t.index:
+        s = result.cards[name].summary
+        for key, what in (("areas_under_floor", f"under the {_money(s.get('min_value_m', 0))} floor"),
+                          ("areas_over_max_value", f"over the {_money(s.get('max_value_m', 0))} maximum"),
+                          ("areas_over_cap", f"over the {s.get('max_share_pct', 0):g}% share cap")):
+            if s.get(key):
+                out.append(f"{name} has {len(s[key])} area{'s' if len(s[key]) > 1 else ''} {what}.")
+    return out

@@ -1,0 +1,88 @@
+"""Compare options side by side: solve or load each, score each with the same scorecard.
+
+:func:`compare` gathers one row per option; :func:`cpa.render.outputs.write_comparison`
+writes the table, each option's plan, one map with every option as a layer,
+pictures and an HTML report with a commentary computed from the numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import pandas as pd
+
+from ..errors import CpaError, InfeasibleRequest, NoPlanFound
+from ..geography import Geography
+from ..io.plans import read_plan
+from ..metrics import Scorecard, scorecard
+from ..optimise import solve
+from ..plan import Plan
+from ..values import ContractValues
+from .options import Option
+from .table import comparison_table
+
+
+@dataclass
+class ComparisonResult:
+    """One row per option in ``table``; plans, scorecards and solve reports (None for plans) by name."""
+
+    options: list[Option]
+    table: pd.DataFrame
+    plans: dict[str, Plan]
+    cards: dict[str, Scorecard]
+    reports: dict[str, dict | None]
+
+
+def _relabel(card: Scorecard, name: str) -> Scorecard:
+    return Scorecard(areas=card.areas, summary={**card.summary, "plan": name}, notes=list(card.notes))
+
+
+def compare(options: Sequence[Option], geo: Geography, values: ContractValues, *,
+            min_value_m: float | None = None, max_share_pct: float | None = None, max_value_m: float | None = None,
+            progress: Callable[[str], None] | None = None) -> ComparisonResult:
+    """Solve or load every option, score it, and tabulate one row per option (in the given order).
+
+    ``min_value_m``/``max_value_m`` (£m a year) and ``max_share_pct`` (percent) flag areas
+    in the *existing* plans' scorecards; solved options are scored against
+    their own rules. A solve that is infeasible or finds no plan raises
+    (:class:`InfeasibleRequest` / :class:`NoPlanFound`) naming the option, so
+    a comparison is never silently missing one. ``progress`` gets one line of
+    text as each option starts and ends.
+    """
+    options = list(options)
+    if not options:
+        raise CpaError("nothing to compare", "give at least one option: --areas K or --reference PLAN")
+    names = [o.name for o in options]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise CpaError(f"option names must be unique; repeated: {', '.join(dupes)}", "give each option its own name")
+    say = progress or (lambda text: None)
+    plans, cards, reports = {}, {}, {}
+    # Existing plans first: a bad plan file should fail in a second, not after an hour of solving.
+    for i, opt in enumerate(options, 1):
+        if opt.plan is not None:
+            plan = read_plan(opt.plan, geo)
+            plans[opt.name] = Plan(plan.assignment, plan.names, label=opt.name)
+            cards[opt.name] = scorecard(plans[opt.name], geo, values, min_value_m=min_value_m,
+                                        max_share_pct=max_share_pct, max_value_m=max_value_m)
+            reports[opt.name] = None
+            say(f"[{i}/{len(options)}] {opt.name}: scored {opt.plan} ({plan.k} areas)")
+    for i, opt in enumerate(options, 1):
+        if opt.solve is None:
+            continue
+        tag = f"[{i}/{len(options)}] {opt.name}"
+        say(f"{tag}: solving K={opt.solve.k} (time limit {opt.solve.time_limit:g} s)...")
+        try:
+            result = solve(geo, values, opt.solve)
+        except (InfeasibleRequest, NoPlanFound) as exc:
+            raise type(exc)(f"option {opt.name!r}: {exc.message}", exc.hint) from None
+        plans[opt.name] = Plan(result.plan.assignment, result.plan.names, label=opt.name)
+        cards[opt.name] = _relabel(result.scorecard, opt.name)
+        reports[opt.name] = result.report
+        r = result.report
+        gap = "" if r.gap is None else f", gap {r.gap:.2%}"
+        say(f"{tag}: {r.status}{gap} in {r.wall_seconds:.1f} s")
+    plans, cards, reports = ({o.name: d[o.name] for o in options} for d in (plans, cards, reports))  # given order
+    table = comparison_table(options, cards, reports)
+    return ComparisonResult(options, table, plans, cards, reports)

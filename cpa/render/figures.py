@@ -1,0 +1,214 @@
+"""Figures of comparisons and sweeps (matplotlib figures with their own Agg canvas, no pyplot).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from ..compare.comparison import ComparisonResult
+from ..compare.sweep import SWEEP_MARKERS
+from .styles import REFERENCE_COLOUR, REFERENCE_STAR, SOLVED_COLOUR
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A constrained-layout figure."""
+    # Figures with their own Agg canvas: no pyplot, so no global backend or state is touched.
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def png_bytes(fig: Figure, dpi: int = 130) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def value_figure(result: ComparisonResult) -> bytes:
+    """PNG: each option's area values, largest to smallest, with the mean (national total / K) dashed."""
+    names = list(result.table["name"])
+    ks = [len(result.cards[n].areas) for n in names]
+    fig = new_figure(min(16.0, max(8.0, 2.0 + 0.16 * sum(ks) + 0.8 * len(names))), 4.8)
+    axes = fig.subplots(1, len(names), sharey=True, gridspec_kw={"width_ratios": [max(k, 6) for k in ks]},
+                        squeeze=False)[0]
+    for ax, name in zip(axes, names):
+        card = result.cards[name]
+        v = card.areas["value_m"].sort_values(ascending=False).to_numpy()
+        colour = SOLVED_COLOUR if result.reports[name] else REFERENCE_COLOUR
+        ax.bar(np.arange(len(v)), v, color=colour, width=0.8)
+        mean = card.summary["total_value_m"] / len(v)
+        ax.axhline(mean, color="black", linestyle="--", linewidth=0.9)
+        ax.annotate(f"mean {mean:,.0f}", (len(v) - 0.5, mean), xytext=(0, 3), textcoords="offset points",
+                    ha="right", fontsize=7)
+        ax.annotate(f"{v[-1]:,.1f}", (len(v) - 1, v[-1]), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=7, color="#b00",
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+        s = card.summary
+        ax.set_title(f"{name} ({len(v)} areas)\nCV {s['value_cv']:.2f}, max/min {s['value_ratio']:.1f}x",
+                     fontsize=9)
+        ax.set_xticks([])
+        ax.set_xlim(-0.7, max(len(v), 6) - 0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].set_ylabel("contract value, £m a year")
+    fig.suptitle("Contract values per area, largest to smallest (smallest labelled in red)", fontsize=11,
+                 x=0.01, ha="left")
+    return png_bytes(fig)
+
+
+def travel_figure(result: ComparisonResult) -> bytes:
+    """PNG: per option, each area's value-weighted mean travel to its hub (dots), the plan's mean (bar),
+    and the longest travel to a hub."""
+    names = list(result.table["name"])
+    fig = new_figure(min(14.0, max(8.0, 3.0 + 1.6 * len(names))), 4.6)
+    ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    x = np.arange(len(names))
+    colours = [SOLVED_COLOUR if result.reports[n] else REFERENCE_COLOUR for n in names]
+    means = [result.cards[n].summary["mean_travel_km"] for n in names]
+    ax.bar(x, means, color=colours, alpha=0.35, width=0.7, label="plan mean (value-weighted)")
+    for i, n in enumerate(names):
+        d = result.cards[n].areas["mean_travel_km"].to_numpy()
+        # Spread the dots sideways by rank so equal values stay visible; deterministic, no random jitter.
+        offs = (np.argsort(np.argsort(d)) / max(len(d) - 1, 1) - 0.5) * 0.5
+        ax.scatter(i + offs, d, s=12, color=colours[i], edgecolors="black", linewidths=0.3, zorder=3)
+        ax.annotate(f"{means[i]:.1f} km", (i, means[i]), xytext=(0, 3), textcoords="offset points",
+                    ha="center", fontsize=8, fontweight="bold", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+    ax.set_xticks(x, names, rotation=20 if max(map(len, names)) > 10 else 0, ha="right" if max(map(len, names)) > 10 else "center")
+    ax.set_ylabel("km to hub")
+    ax.set_title("Mean travel to hub: plan (bar) and each area (dots)", fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    maxes = [result.cards[n].summary["max_travel_km"] for n in names]
+    ax2.bar(x, maxes, color=colours, width=0.6)
+    for i, m in enumerate(maxes):
+        ax2.annotate(f"{m:.0f}", (i, m), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=8)
+    ax2.set_xticks(x, names, rotation=20 if max(map(len, names)) > 10 else 0, ha="right" if max(map(len, names)) > 10 else "center")
+    ax2.set_ylabel("km")
+    ax2.set_title("Longest travel from a LAD to its hub", fontsize=9)
+    ax2.spines[["top", "right"]].set_visible(False)
+    fig.suptitle("Travel (great-circle km between population-weighted centroids; blue = solved, brown = "
+                 "existing plan)", fontsize=10, x=0.01, ha="left")
+    return png_bytes(fig)
+
+
+
+
+def _sweep_axes(ax, df: pd.DataFrame, column: str, refs: pd.DataFrame | None, colour: str, label: str,
+                scale: float = 1.0, ref_labels: bool = True) -> None:
+    """One curve against K: filled dots proven optimal, hollow feasible (not proven), references as stars."""
+    ok = df[df["status"].isin(["optimal", "feasible"])]
+    y = ok[column].astype(float) * scale
+    ax.plot(ok["K"].astype(int), y, color=colour, linewidth=1.3, label=label)
+    opt = ok["status"] == "optimal"
+    ax.scatter(ok["K"][opt].astype(int), y[opt], color=colour, s=22, zorder=3)
+    ax.scatter(ok["K"][~opt].astype(int), y[~opt], facecolors="white", edgecolors=colour, s=26, zorder=3,
+               linewidths=1.3)
+    if refs is not None and len(refs) and refs[column].notna().any():
+        ry = refs[column].astype(float) * scale
+        ax.scatter(refs["K"], ry, marker="*", s=140, color=REFERENCE_STAR, edgecolors="black", linewidths=0.5, zorder=4)
+        if ref_labels:
+            for name, k, v in zip(refs["name"], refs["K"], ry):
+                ax.annotate(name, (k, v), xytext=(5, 5), textcoords="offset points", fontsize=8, color="#a01010")
+
+
+def _sweep_frame(ax, df: pd.DataFrame, refs, markers: Sequence[int]) -> None:
+    lo = min([int(df["K"].min())] + ([int(refs["K"].min())] if refs is not None and len(refs) else []))
+    hi = max([int(df["K"].max())] + ([int(refs["K"].max())] if refs is not None and len(refs) else []))
+    for k in markers:
+        if lo - 1 <= k <= hi + 1:
+            ax.axvline(k, color="#888", linestyle=":", linewidth=1)
+            # Labelled just above the plot, where no curve or bar can hide them.
+            ax.annotate(f"K={k}", (k, 1), xycoords=("data", "axes fraction"), xytext=(0, 2),
+                        textcoords="offset points", fontsize=7, color="#555", ha="center", va="bottom")
+    ax.set_xlabel("number of areas K")
+    ax.set_xlim(lo - 1, hi + 1)
+    ax.grid(axis="y", color="#eee")
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _sweep_note(df: pd.DataFrame) -> str:
+    counts = df["status"].value_counts()
+    parts = [f"{counts.get(s, 0)} {s.replace('_', ' ')}" for s in ("optimal", "feasible", "infeasible",
+                                                                   "no_solution", "error") if counts.get(s, 0)]
+    return ("K " + f"{int(df['K'].min())}-{int(df['K'].max())}: " + ", ".join(parts)
+            + ".  ● proven optimal  ○ feasible, not proven (time limit)  ★ existing plan")
+
+
+def _footnote(fig, note: str) -> None:
+    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # keep the bottom strip free for the note
+    fig.text(0.01, 0.008, note, fontsize=7, color="#444")
+
+
+def sweep_figures(df: pd.DataFrame, references: pd.DataFrame | None = None,
+                  markers: Sequence[int] = SWEEP_MARKERS) -> dict[str, bytes]:
+    """PNG curves against K: travel, balance (CV and max/min), smallest contract, splits, solve time and gap."""
+    note = _sweep_note(df)
+    out = {}
+
+    def single(name, column, ylabel, title, colour, scale=1.0):
+        fig = new_figure(8, 4.6)
+        ax = fig.subplots()
+        _sweep_axes(ax, df, column, references, colour, ylabel, scale)
+        _sweep_frame(ax, df, references, markers)
+        ax.set_ylabel(ylabel)
+        fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+        _footnote(fig, note)
+        out[name] = png_bytes(fig)
+
+    single("sweep_travel.png", "mean_travel_km", "km", "Value-weighted mean travel to the area's hub", SOLVED_COLOUR)
+    single("sweep_smallest.png", "value_min_m", "£m a year", "Smallest contract (value of the smallest area)",
+           "#59a14f")
+
+    fig = new_figure(11, 4.6)
+    ax1, ax2 = fig.subplots(1, 2)
+    for ax, col, lab, colour in ((ax1, "value_cv", "coefficient of variation of area values", "#f28e2b"),
+                                 (ax2, "value_ratio", "largest / smallest area value", "#e15759")):
+        _sweep_axes(ax, df, col, references, colour, lab)
+        _sweep_frame(ax, df, references, markers)
+        ax.set_ylabel(lab)
+    ratios = pd.concat([df["value_ratio"], references["value_ratio"] if references is not None else None])
+    ratios = ratios.astype(float).dropna()
+    if len(ratios) and ratios.max() > 20 * ratios.min():
+        # One tiny area (the City of London alone) makes max/min leap; a log scale keeps the rest readable.
+        ax2.set_yscale("log")
+        ax2.set_ylabel("largest / smallest area value (log scale)")
+    fig.suptitle("Value balance between areas (lower is more even)", fontsize=11, x=0.01, ha="left")
+    _footnote(fig, note)
+    out["sweep_balance.png"] = png_bytes(fig)
+
+    fig = new_figure(8, 4.6)
+    ax = fig.subplots()
+    _sweep_axes(ax, df, "pfas_split", references, "#b07aa1", "police force areas split")
+    if df["trusts_split"].notna().any():
+        _sweep_axes(ax, df, "trusts_split", references, "#76b7b2", "Probation Trusts split", ref_labels=True)
+    _sweep_frame(ax, df, references, markers)
+    ax.set_ylabel("number split between areas")
+    ax.legend(fontsize=8, loc="upper left")
+    fig.suptitle("Existing boundaries split", fontsize=11, x=0.01, ha="left")
+    _footnote(fig, note)
+    out["sweep_splits.png"] = png_bytes(fig)
+
+    fig = new_figure(8, 4.6)
+    ax = fig.subplots()
+    colours = {"optimal": "#59a14f", "feasible": "#edc948", "infeasible": "#bab0ac", "no_solution": "#e15759",
+               "error": "#e15759"}
+    secs = df["seconds"].astype(float)
+    ax.bar(df["K"].astype(int), secs, color=[colours.get(s, "#999") for s in df["status"]])
+    for k, s, g, sec in zip(df["K"], df["status"], df["gap"], secs):
+        if s == "feasible":
+            ax.annotate("?" if g is None or pd.isna(g) else f"{g:.1%}", (int(k), sec), xytext=(0, -3),
+                        textcoords="offset points", ha="center", va="top", fontsize=7, rotation=90)
+    _sweep_frame(ax, df, None, markers)
+    ax.set_ylabel("seconds (wall clock)")
+    present = [s for s in colours if (df["status"] == s).any()]
+    ax.legend([Patch(color=colours[s]) for s in present], [s.replace("_", " ") for s in present], fontsize=8)
+    fig.suptitle("Solve time per K (feasible bars labelled with their gap)", fontsize=11, x=0.01, ha="left")
+    _footnote(fig, note)
+    out["sweep_solve.png"] = png_bytes(fig)
+    return out

@@ -1,0 +1,123 @@
+"""The file sets each command writes: a solve, a comparison, a sweep.
+
+Everything is rendered in memory first; only then is each file written
+atomically (temporary file + rename), so an error or Ctrl-C before the end
+leaves any earlier outputs in ``DIR`` untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from ..compare.commentary import commentary
+from ..compare.comparison import ComparisonResult
+from ..compare.sweep import SWEEP_MARKERS
+from ..compare.table import display_rows
+from ..geography import Geography
+from ..io import atomic
+from ..io.plans import plan_csv_text, plan_geojson_text
+from ..io.serialise import SCHEMA_VERSION, dumps
+from ..optimise.solve import SolveResult
+from ..values import ContractValues
+from .figures import sweep_figures, travel_figure, value_figure
+from .maps import interactive_map, render_html
+from .report import report_html
+from .text import markdown_table
+
+
+def run_report(result: SolveResult) -> dict:
+    """The solve report as a plain dict."""
+    report = result.report
+    return report.to_dict() if hasattr(report, "to_dict") else dict(report)
+
+
+def solve_output_texts(result: SolveResult, geo: Geography, values: ContractValues,
+                       with_map: bool = False) -> dict[str, str]:
+    """File name -> contents for ``plan.csv``, ``plan.geojson``, ``run.json`` (and ``map.html``)."""
+    plan, card = result.plan, result.scorecard
+    texts = {
+        "plan.csv": plan_csv_text(plan),
+        "plan.geojson": plan_geojson_text(plan, geo, card.areas),
+        "run.json": dumps({"schema_version": SCHEMA_VERSION, **run_report(result), "scorecard": card.summary}) + "\n",
+    }
+    if with_map:
+        m = interactive_map([(plan.label, plan, card)], geo, values)
+        texts["map.html"] = render_html(m)
+    return texts
+
+
+def write_solve_outputs(result: SolveResult, geo: Geography, values: ContractValues,
+                        out_dir: str | os.PathLike, with_map: bool = False) -> list[Path]:
+    return atomic.write_files(out_dir, solve_output_texts(result, geo, values, with_map))
+
+
+def option_dirs(names: Iterable[str]) -> dict[str, str]:
+    """Option name -> a safe, unique folder name (``K=16`` -> ``K_16``)."""
+    out, used = {}, set()
+    for name in names:
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "option"
+        slug, i = base, 2
+        while slug.lower() in used:
+            slug, i = f"{base}_{i}", i + 1
+        used.add(slug.lower())
+        out[name] = slug
+    return out
+
+
+
+
+def comparison_texts(result: ComparisonResult, geo: Geography, values: ContractValues,
+                     title: str | None = None, description: str | None = None) -> dict[str, str | bytes]:
+    """Relative path -> contents of every file :func:`write_comparison` writes, all rendered in memory."""
+    title = title or "Comparison of contract package area options"
+    trusts = geo.references.get("trusts35")
+    notes = commentary(result, None if trusts is None else int(trusts["area"].nunique()))
+    dirs = option_dirs(result.table["name"])
+    files: dict[str, str | bytes] = {}
+    for name in result.table["name"]:
+        plan, card, report = result.plans[name], result.cards[name], result.reports[name]
+        if report is not None:
+            texts = solve_output_texts(SolveResult(plan, card, report), geo, values)
+        else:
+            texts = {"plan.csv": plan_csv_text(plan), "plan.geojson": plan_geojson_text(plan, geo, card.areas)}
+        files.update({f"{dirs[name]}/{f}": text for f, text in texts.items()})
+    layers = [(name, result.plans[name], result.cards[name]) for name in result.table["name"]]
+    files["map.html"] = render_html(interactive_map(layers, geo, values))
+    pngs = {"values.png": value_figure(result), "travel.png": travel_figure(result)}
+    files.update(pngs)
+    files["comparison.csv"] = result.table.to_csv(index=False, lineterminator="\n")
+    md = [f"# {title}", ""] + ([description, ""] if description else [])
+    md += [markdown_table(*display_rows(result.table)), "", "## What the numbers say", ""]
+    md += [f"- {n}" for n in notes] + ["", f"_Values: {values.label}. Travel: {geo.distance_note}._", ""]
+    files["comparison.md"] = "\n".join(md)
+    files["report.html"] = report_html(result, values, geo, notes, pngs, dirs, title, description)
+    return files
+
+
+def write_comparison(result: ComparisonResult, geo: Geography, values: ContractValues,
+                     out_dir: str | os.PathLike, title: str | None = None,
+                     description: str | None = None) -> list[Path]:
+    """Write DIR/comparison.csv, comparison.md, report.html, map.html, values.png, travel.png and
+    DIR/<option>/plan.csv, plan.geojson (+ run.json for solves). Returns the paths written (report.html last)."""
+    files = comparison_texts(result, geo, values, title, description)
+    report = files.pop("report.html")
+    files["report.html"] = report  # written last, so it only ever links to files already in place
+    return atomic.write_files(out_dir, files)
+
+
+
+
+def write_sweep(df: pd.DataFrame, out_dir: str | os.PathLike, references: pd.DataFrame | None = None,
+                markers: Sequence[int] = SWEEP_MARKERS) -> list[Path]:
+    """Write DIR/sweep.csv and the PNG curves (see :func:`sweep_figures`); ``references`` from
+    :func:`reference_points` are drawn as labelled stars."""
+    files: dict[str, str | bytes] = dict(sweep_figures(df, references, markers))
+    if references is not None and len(references):
+        files["references.csv"] = references.to_csv(index=False, lineterminator="\n")
+    files["sweep.csv"] = df.to_csv(index=False, lineterminator="\n")
+    return atomic.write_files(out_dir, files)

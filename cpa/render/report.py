@@ -1,0 +1,35 @@
+"""The HTML report of a comparison, from ``templates/report.html.j2`` (Jinja2, autoescaped)."""
+
+from __future__ import annotations
+
+import base64
+
+import jinja2
+
+from .. import __version__
+from ..compare.comparison import ComparisonResult
+from ..compare.table import display_rows
+from ..geography import Geography
+from ..values import ContractValues
+from .styles import template_text
+
+#: Autoescaping on: every string from input (option names, area names, file names) is escaped.
+_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+FIGURE_CAPTIONS = (("values.png", "Contract values"), ("travel.png", "Travel"))
+
+
+def report_html(result: ComparisonResult, values: ContractValues, geo: Geography, notes: list[str],
+                pngs: dict[str, bytes], dirs: dict[str, str], title: str, description: str | None) -> str:
+    """The comparison report page: table, commentary, map, pictures and the files written."""
+    headers, rows = display_rows(result.table)
+    files = [{"name": n, "dir": dirs[n],
+              "links": ("plan.csv", "plan.geojson") + (("run.json",) if result.reports[n] else ())}
+             for n in result.table["name"]]
+    return _ENV.from_string(template_text("report.html.j2")).render(
+        title=title, description=description, css=template_text("report.css"), value_label=values.label,
+        distance_note=geo.distance_note, version=__version__, headers=headers,
+        rows=[{"kind": kind, "cells": cells} for cells, kind in zip(rows, result.table["kind"])],
+        notes=notes, files=files,
+        figures=[{"caption": caption, "base64": base64.b64encode(pngs[name]).decode()}
+                 for name, caption in FIGURE_CAPTIONS])
