@@ -396,14 +396,15 @@ class Engine:
         while time.perf_counter() < end and not self.stopped():
             before = part.objective()
             self._recombinations += 1
-            part = recombine(part, deadline=end, seed=self.seed * 100_003 + self._recombinations, trees=trees)
-            part = local_search(part, deadline=end)
+            part = recombine(part, deadline=end, seed=self.seed * 100_003 + self._recombinations, trees=trees,
+                             stop=self.stop)
+            part = local_search(part, deadline=end, stop=self.stop)
             if part.objective() >= before - 1e-9:
                 if trees >= MAX_TREES:
                     break
                 trees *= 2  # nothing found: look harder (more spanning trees per pair)
         if self.ac.n > STABILISE_ABOVE:
-            part = chain_search(part, deadline=end)
+            part = chain_search(part, deadline=end, stop=self.stop)
         self.offer([sorted(a) for a in part.areas], "recombination + local search" + label)
 
     def diversify(self, max_seconds: float, plans: int = 4) -> None:

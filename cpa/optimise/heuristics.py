@@ -98,7 +98,12 @@ def greedy(ac: AreaCosts, history: list | None = None) -> Partition | None:
     return part
 
 
-def local_search(part: Partition, deadline: float | None = None, max_passes: int = 200) -> Partition:
+def _over(deadline: float | None, stop) -> bool:
+    """Past the deadline, or the caller's stop event is set."""
+    return (deadline is not None and time.perf_counter() > deadline) or (stop is not None and stop.is_set())
+
+
+def local_search(part: Partition, deadline: float | None = None, max_passes: int = 200, stop=None) -> Partition:
     """Move single blocks to adjacent areas while that lowers the objective (first improvement,
     fixed scan order), keeping every area connected, non-empty and within the rules."""
     ac = part.ac
@@ -107,7 +112,7 @@ def local_search(part: Partition, deadline: float | None = None, max_passes: int
     for _ in range(max_passes):
         improved = False
         for b in range(ac.blocks.n):
-            if deadline is not None and time.perf_counter() > deadline:
+            if _over(deadline, stop):
                 return part
             i = part.area_of[b]
             src = part.areas[i]
@@ -163,7 +168,7 @@ def _cost(ac: AreaCosts, cvec, mask, value: float, npfas: int) -> float:
 
 
 def chain_search(part: Partition, deadline: float | None = None, max_chain: int = 12,
-                 max_passes: int = 50) -> Partition:
+                 max_passes: int = 50, stop=None) -> Partition:
     """Local search with chained moves: move block b from its area to a neighbouring area, then
     keep moving blocks of the same PFAs that border the moved set, as long as that lowers the
     cost; apply the best prefix of the chain if it improves. A single move that opens a new PFA
@@ -187,7 +192,7 @@ def chain_search(part: Partition, deadline: float | None = None, max_chain: int 
     for _ in range(max_passes):
         improved = False
         for b in range(ac.blocks.n):
-            if deadline is not None and time.perf_counter() > deadline:
+            if _over(deadline, stop):
                 part.costs = [_cost(ac, s.cvec, s.mask, s.value, len([c for c in s.pfa_count.values() if c]))
                               for s in states]
                 return part
@@ -256,7 +261,8 @@ def chain_search(part: Partition, deadline: float | None = None, max_chain: int 
     return part
 
 
-def recombine(part: Partition, deadline: float, seed: int = 0, trees: int = 6, max_passes: int = 20) -> Partition:
+def recombine(part: Partition, deadline: float, seed: int = 0, trees: int = 6, max_passes: int = 20,
+              stop=None) -> Partition:
     """Recombination (as ReCom does, but greedy): merge two adjacent areas, draw spanning trees of the
     merged region (minimum spanning trees under random edge weights, seeded), and cut the tree edge
     that gives the cheapest pair of areas within the rules; keep the split if it lowers the cost.
@@ -278,7 +284,7 @@ def recombine(part: Partition, deadline: float, seed: int = 0, trees: int = 6, m
                         for a, c in g.edges if part.area_of[a] != part.area_of[c]})
         rng.shuffle(pairs)
         for i, j in pairs:
-            if time.perf_counter() > deadline:
+            if _over(deadline, stop):
                 return part
             if not (part.areas[i] and part.areas[j]) or not any(
                     part.area_of[c] == j for b in part.areas[i] for c in g.neighbors(b)):

@@ -51,6 +51,8 @@ ENUMERATE_BLOCKS = 80
 ENUM_SHARE = 0.1
 #: Share of the time limit (and cap in seconds) for LAD-level seed heuristics.
 SEED_SHARE, SEED_SECONDS = 0.15, 30.0
+#: Seconds kept back from the time limit for naming and scoring the plan (at most 4% of the limit).
+FINISH_RESERVE = 4.0
 #: Sketch settings tried for LAD-level seeds: (split PFAs above this x mean, pieces of this x mean).
 SKETCHES = ((0.75, 0.5), (0.75, 1.0), (1.0, 0.25), (0.75, 0.34))
 
@@ -143,7 +145,8 @@ def _block_seeds(ac: AreaCosts, engine: Engine, deadline: float) -> None:
     part = greedy(ac, history)
     engine.master.add([engine.pricer.column(a) for a in history + [[b] for b in range(ac.n)] if ac.area_ok(a)])
     if part is not None:
-        part = local_search(part, deadline=deadline)
+        engine.offer([sorted(a) for a in part.areas], "greedy merge")
+        part = local_search(part, deadline=deadline, stop=engine.stop)
         engine.offer([sorted(a) for a in part.areas], "greedy merge + local search")
 
 
@@ -158,8 +161,8 @@ def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine
         if time.perf_counter() > deadline:
             return
         part = Partition(ac, areas)
-        part = chain_search(part, deadline=deadline)
-        part = local_search(part, deadline=deadline)
+        part = chain_search(part, deadline=deadline, stop=engine.stop)
+        part = local_search(part, deadline=deadline, stop=engine.stop)
         engine.offer([sorted(a) for a in part.areas], label + " + chained LAD moves")
 
     strict_opts = replace(options, coterminous="strict")
@@ -177,11 +180,11 @@ def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine
         if part is not None:
             engine.offer([to_fine(a) for a in part.areas], "PFA-level greedy")  # a first plan, at once
         engine.master.add([engine.pricer.column(to_fine(a)) for a in history if ac.area_ok(to_fine(a))])
-        if part is not None:
-            part = local_search(part, deadline=deadline)
+        if part is not None and not engine.stopped():
+            part = local_search(part, deadline=deadline, stop=engine.stop)
             refine([set(to_fine(a)) for a in part.areas], "PFA-level greedy + local search")
     for above, piece in SKETCHES:
-        if time.perf_counter() > deadline and (engine.incumbent is not None or engine.stopped()):
+        if engine.stopped() or (time.perf_counter() > deadline and engine.incumbent is not None):
             break
         coarse, groups = sk.sketch_blocks(blocks, ac.mean, split_above=above, piece=piece)
         if coarse.n > 150:
@@ -193,8 +196,8 @@ def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine
         engine.master.add([engine.pricer.column(to_fine(a)) for a in history if ac.area_ok(to_fine(a))])
         if part is None:
             continue
-        part = local_search(part, deadline=deadline)
-        part = chain_search(part, deadline=deadline)
+        part = local_search(part, deadline=deadline, stop=engine.stop)
+        part = chain_search(part, deadline=deadline, stop=engine.stop)
         refine([set(to_fine(a)) for a in part.areas],
                f"sketch blocks (PFAs above {above:g} x mean cut into {piece:g} x mean pieces)")
 
@@ -235,7 +238,8 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
     if isinstance(solver, str) and solver not in ("highs", "cbc"):
         raise CpaError(f"unknown solver {solver!r}", "use --solver highs or --solver cbc")
     t0 = time.perf_counter()
-    deadline = t0 + options.time_limit
+    # the engine stops a little early: naming and scoring the plan come after it, inside the limit
+    deadline = t0 + options.time_limit - min(FINISH_RESERVE, 0.04 * options.time_limit)
     rules = area_rules(options, values.total)
     blocks = build_blocks(geo, values, options, rules)
     check_feasibility(blocks, geo, values, options, rules)

@@ -38,6 +38,7 @@ def test_strict_real_proven_optimal_same_plan(real, k):
     assert rep.plan_hash == plan_hash
 
 
+@pytest.mark.slow
 def test_strict_35_fast_and_deterministic(real):
     geo, values = real
     a = solve(geo, values, SolveOptions(k=35, time_limit=60))
@@ -57,6 +58,7 @@ def test_heuristic_plans_are_contiguous_and_scored_consistently(real):
     assert part.objective() == pytest.approx(ac.term_values(part.assignment())["objective"], rel=1e-9)
 
 
+@pytest.mark.slow
 def test_recombination_keeps_plans_valid_and_never_worse(real):
     geo, values = real
     opts = SolveOptions(k=16, coterminous="soft")
