@@ -108,18 +108,22 @@ def build_blocks(geo: Geography, values: ContractValues, options: SolveOptions,
         groups.setdefault(uf.find(u), []).append(u)
     members = sorted((sorted(m) for m in groups.values()), key=lambda m: m[0])
     block_of = {u: b for b, m in enumerate(members) for u in m}
-    v = values.by_unit
+    # plain dicts: per-block pandas lookups cost seconds on thousands of units
+    v = values.by_unit.to_dict()
+    pfa_of = pfa_of.to_dict()
+    unit_name = geo.units["name"].to_dict()
+    pfa_value = {p: sum(v[u] for u in lads) for p, lads in geo.pfa_members.items()}
     lock_of = [next((locks[u] for u in m if u in locks), None) for m in members]
     names, pfas, why = [], [], []
     for m in members:
-        ps = frozenset(pfa_of.loc[m])
+        ps = frozenset(pfa_of[u] for u in m)
         pfas.append(ps)
         if len(m) == 1:
-            names.append(str(geo.units.loc[m[0], "name"]))
+            names.append(str(unit_name[m[0]]))
         elif all(set(geo.pfa_members[p]) <= set(m) for p in ps):
-            names.append(" + ".join(geo.pfa_name(p) for p in sorted(ps, key=lambda p: -v[geo.pfa_members[p]].sum())))
+            names.append(" + ".join(geo.pfa_name(p) for p in sorted(ps, key=lambda p: -pfa_value[p])))
         else:
-            names.append(f"{geo.units.loc[m[0], 'name']} + {len(m) - 1} LADs")
+            names.append(f"{unit_name[m[0]]} + {len(m) - 1} LADs")
         reasons = sorted({r for u in m for r in container[u]})
         why.append("; ".join(reasons))
     bg = nx.Graph()
@@ -128,7 +132,7 @@ def build_blocks(geo: Geography, values: ContractValues, options: SolveOptions,
         ba, bb = block_of[a], block_of[b]
         if ba != bb:
             bg.add_edge(ba, bb)
-    value = np.array([v[m].sum() for m in members], dtype=float)
+    value = np.array([sum(v[u] for u in m) for m in members], dtype=float)
     return Blocks(members, names, value, pfas, lock_of, bg, why)
 
 

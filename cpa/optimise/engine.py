@@ -47,6 +47,7 @@ A plan is called optimal only when its objective is within
 from __future__ import annotations
 
 import heapq
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -61,6 +62,8 @@ from .pricing import EPS_RC, SEARCH_MAX_BLOCKS, ConnectedSearch, Duals, Pricer
 
 #: A plan is optimal when (objective - bound) / |objective| is at most this.
 OPTIMALITY_TOLERANCE = 1e-6
+#: Progress is reported at least this often (seconds) while a solve runs.
+HEARTBEAT = 1.5
 #: Seconds between exact pricing rounds (bound updates) while heuristic pricing still finds columns.
 BOUND_EVERY = 20.0
 #: Seconds between restricted-master MIPs during column generation.
@@ -157,6 +160,7 @@ class Engine:
         self.log: list[dict] = []
         self.phase = "start"
         self._last_progress = 0.0
+        self._progress_lock = threading.Lock()
 
     # ------------------------------------------------------------ time and progress
     def elapsed(self) -> float:
@@ -173,12 +177,37 @@ class Engine:
             self.phase = phase
         if self.progress_cb is None:
             return
-        now = time.perf_counter()
-        if force or now - self._last_progress >= 1.0:
-            self._last_progress = now
-            obj = None if self.incumbent is None else self.incumbent_obj
-            bnd = None if not np.isfinite(self.bound) else self.bound
-            self.progress_cb(Progress(self.phase, self.elapsed(), obj, bnd, relative_gap(obj, bnd), len(self.master)))
+        with self._progress_lock:
+            now = time.perf_counter()
+            if force or now - self._last_progress >= 1.0:
+                self._last_progress = now
+                obj = None if self.incumbent is None else self.incumbent_obj
+                bnd = None if not np.isfinite(self.bound) else self.bound
+                self.progress_cb(Progress(self.phase, self.elapsed(), obj, bnd, relative_gap(obj, bnd),
+                                          len(self.master)))
+
+    def heartbeat(self):
+        """A context manager: while it is open, a daemon thread reports progress at least every
+        HEARTBEAT seconds, so long phases (seeds, local search, a long MIP) are never silent."""
+        engine = self
+
+        class _Beat:
+            def __enter__(self):
+                self.done = threading.Event()
+                if engine.progress_cb is not None:
+                    def beat():
+                        while not self.done.wait(HEARTBEAT):
+                            if time.perf_counter() - engine._last_progress >= HEARTBEAT:
+                                engine.report()
+                    self.thread = threading.Thread(target=beat, name="cpa-progress", daemon=True)
+                    self.thread.start()
+                return engine
+
+            def __exit__(self, *exc):
+                self.done.set()
+                return False
+
+        return _Beat()
 
     def gap(self) -> float | None:
         if self.incumbent is None or not np.isfinite(self.bound):

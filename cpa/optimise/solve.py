@@ -248,30 +248,31 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
         raise Interrupted("interrupted before any plan was found")
     engine = Engine(ac, solver=solver, t0=t0, deadline=deadline, stop=stop, progress=progress,
                     threads=options.threads, seed=options.seed, gap=options.gap)
-    start_note = _start_seed(options, geo, ac, engine)
-    _reference_columns(geo, ac, engine)
-    seed_info: dict = {}
-    if blocks.n <= ENUMERATE_BLOCKS:
-        _block_seeds(ac, engine, deadline)
-        if not engine.stopped():
-            seed_info = _enumeration_seed(ac, engine, min(deadline, t0 + ENUM_SHARE * options.time_limit))
-    else:
-        _lad_seeds(geo, values, options, ac, engine, min(deadline, t0 + min(SEED_SHARE * options.time_limit,
-                                                                           SEED_SECONDS)))
-    engine.log.append({"event": "seeds", "columns": len(engine.master), **seed_info,
-                       "seconds": round(engine.elapsed(), 3)})
-    try:
-        out = engine.run([])
-    except Interrupted:
-        raise Interrupted("interrupted before any plan was found") from None
-    if out.areas is None:
-        if out.infeasible:
-            why = diagnose(geo, values, options, solver) if _diagnose else "the rules cannot all hold"
-            raise InfeasibleRequest(why, "relax the named rule (see cpa solve --help)")
-        msg = f"no plan found in {options.time_limit:g} s"
-        if out.bound is not None:
-            msg += f"; best bound on the objective {out.bound:.3f}"
-        raise NoPlanFound(msg, "raise --time-limit, or give a starting plan with --start")
+    with engine.heartbeat():
+        start_note = _start_seed(options, geo, ac, engine)
+        _reference_columns(geo, ac, engine)
+        seed_info: dict = {}
+        if blocks.n <= ENUMERATE_BLOCKS:
+            _block_seeds(ac, engine, deadline)
+            if not engine.stopped():
+                seed_info = _enumeration_seed(ac, engine, min(deadline, t0 + ENUM_SHARE * options.time_limit))
+        else:
+            _lad_seeds(geo, values, options, ac, engine, min(deadline, t0 + min(SEED_SHARE * options.time_limit,
+                                                                               SEED_SECONDS)))
+        engine.log.append({"event": "seeds", "columns": len(engine.master), **seed_info,
+                           "seconds": round(engine.elapsed(), 3)})
+        try:
+            out = engine.run([])
+        except Interrupted:
+            raise Interrupted("interrupted before any plan was found") from None
+        if out.areas is None:
+            if out.infeasible:
+                why = diagnose(geo, values, options, solver) if _diagnose else "the rules cannot all hold"
+                raise InfeasibleRequest(why, "relax the named rule (see cpa solve --help)")
+            msg = f"no plan found in {options.time_limit:g} s"
+            if out.bound is not None:
+                msg += f"; best bound on the objective {out.bound:.3f}"
+            raise NoPlanFound(msg, "raise --time-limit, or give a starting plan with --start")
     return _finish(geo, values, options, solver, ac, engine, out, start_note, t0)
 
 

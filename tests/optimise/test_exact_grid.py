@@ -192,11 +192,16 @@ def test_interrupt_before_any_plan_raises():
         solve(geo, values, SolveOptions(k=6, coterminous="off", min_value_m=1e-6, time_limit=60), stop=stop)
 
 
-def test_time_limit_is_honoured():
+def test_time_limit_is_honoured_and_progress_is_live():
     geo, values = big_grid(14, 5)
-    limit = 6.0
+    limit = 4.0
+    stamps = []
     t0 = time.perf_counter()
-    r = solve(geo, values, SolveOptions(k=7, coterminous="soft", time_limit=limit))
+    r = solve(geo, values, SolveOptions(k=7, coterminous="soft", time_limit=limit),
+              progress=lambda e: stamps.append(time.perf_counter()))
     took = time.perf_counter() - t0
     assert took <= limit + max(0.05 * limit, 5.0)
     assert r.plan is not None and r.report.wall_seconds <= limit + 5.0
+    # a progress event at least every ~2 s (3 s allowed on a loaded machine)
+    gaps = np.diff([t0] + stamps)
+    assert len(stamps) >= 2 and gaps.max() <= 3.0
