@@ -297,8 +297,12 @@ class MaxPfas(Rule):
 class PlanRule:
     """A plan-level rule: ``sum over chosen areas of coefficient(area) (sense) rhs``.
 
-    The engine adds one row to the set-partitioning master; pricing adds ``-dual * coefficient``
-    to each candidate area's reduced cost. ``coefficient`` must be a function of the area's facts.
+    The master (:class:`cpa.optimise.master.Master`) adds one row per plan rule and returns its
+    dual; a column's coefficient is ``coefficient(facts)``. Pricing must then add
+    ``-dual * coefficient`` to each candidate area's reduced cost (for a coefficient that depends
+    on the value only, as one more value term with a valid lower envelope); that part is written
+    with the first plan rule (issue 13), and until then the engine refuses plan rules rather than
+    price without them.
     """
 
     label = "a plan-level rule"

@@ -131,6 +131,9 @@ class Engine:
 
     def __init__(self, ac: AreaCosts, *, solver="highs", t0: float, deadline: float, stop=None, progress=None,
                  threads=None, seed: int = 0, gap: float | None = None):
+        if ac.plan_rules:
+            raise CpaError("plan-level rules are not priced yet, so no valid bound could be proved with them",
+                           "drop the plan-level rule")
         self.ac = ac
         self.k = ac.options.k
         self.solver = solver
@@ -393,7 +396,7 @@ class Engine:
         if self.master.boxed:
             self.master.set_box(None)
 
-    def integer_plan(self, max_seconds: float):
+    def integer_plan(self, max_seconds: float, improve: bool = True):
         """The restricted master MIP over the columns so far, then local search from the best plan."""
         if self.stopped() or not len(self.master):
             return None
@@ -409,7 +412,8 @@ class Engine:
                          "seconds": round(out.seconds, 3), "detail": out.detail})
         if out.chosen:
             self.offer([self.master.columns[j].blocks for j in out.chosen], "restricted master MIP")
-        self.improve_incumbent(max_seconds=max_seconds)
+        if improve:
+            self.improve_incumbent(max_seconds=max_seconds)
         return out
 
     def improve_incumbent(self, max_seconds: float, start: list | None = None, label: str = "") -> None:
@@ -460,7 +464,7 @@ class Engine:
         theta is a column): the restricted master MIP's optimum z is optimal if z <= theta, and
         min(MIP bound, theta) bounds every plan."""
         theta = self.enumerated_threshold
-        out = self.integer_plan(max_seconds=max(self.left(), 0.05))
+        out = self.integer_plan(max_seconds=max(self.left(), 0.05), improve=False)
         if out is not None and out.status == "optimal" and out.objective is not None:
             z = out.objective + self.ac.offset()
             b = z if out.bound is None else min(z, out.bound + self.ac.offset())
@@ -509,7 +513,7 @@ class Engine:
             self.report()
         self.log.append({"event": "reduced-cost enumeration", "complete": True, "delta": delta, "columns": count,
                          "seconds": round(self.elapsed(), 3)})
-        out = self.integer_plan(max_seconds=max(self.left(), 0.05))
+        out = self.integer_plan(max_seconds=max(self.left(), 0.05), improve=False)
         if out is not None and out.status == "optimal" and out.objective is not None:
             self.set_bound(min(out.objective, ub) + self.ac.offset(),
                            "restricted master MIP over every area of reduced cost <= incumbent - Lagrangian bound")
