@@ -37,7 +37,11 @@ MAX_COLUMNS = 300_000
 
 
 class TooManyColumns(Exception):
-    """The enumeration grew beyond its budget."""
+    """The enumeration grew beyond its budget; ``columns`` holds the areas listed until then."""
+
+    def __init__(self, columns=()):
+        super().__init__("enumeration budget exhausted")
+        self.columns = list(columns)
 
 
 @dataclass
@@ -84,7 +88,7 @@ def enumerate_columns(ac: AreaCosts, threshold: float, deadline: float | None = 
         nonlocal visits
         visits += 1
         if visits > MAX_VISITS or (deadline is not None and visits % 1000 == 0 and time.perf_counter() > deadline):
-            raise TooManyColumns()
+            raise TooManyColumns(cols)
         if floor is None or A >= floor - 1e-6:
             hmask = member[S].any(axis=0)
             masked = np.where(hmask, cvec, np.inf)
@@ -95,7 +99,7 @@ def enumerate_columns(ac: AreaCosts, threshold: float, deadline: float | None = 
             if lb <= threshold + tol:
                 cols.append(Column(tuple(sorted(S)), hub, ac.cost_at(trav, A, len(pf))))
                 if len(cols) > MAX_COLUMNS:
-                    raise TooManyColumns()
+                    raise TooManyColumns(cols)
         mono = T0 - tsum + float(cvec.min()) + scale * (2 * max(A - m, 0.0) + 2 * E)
         if mono > threshold + tol:
             return

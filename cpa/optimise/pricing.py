@@ -359,6 +359,8 @@ class Pricer:
 
 #: Branch and bound over connected sets for kept sets up to this many blocks (else the MIP).
 SEARCH_MAX_BLOCKS = 40
+#: Besides the best, up to this many other negative areas a search meets become columns.
+SEARCH_EXTRA_COLUMNS = 20
 #: Node budget of one branch and bound (beyond it the MIP takes over).
 SEARCH_MAX_NODES = 200_000
 
@@ -431,6 +433,8 @@ class ConnectedSearch:
                 val = partial + float(pr.g_cost(A)) - mu
                 if collect_below is not None and val <= collect_below + 1e-9:
                     collected.append(tuple(sorted(S)))
+                elif collect_below is None and val < -EPS_RC and len(collected) < SEARCH_EXTRA_COLUMNS:
+                    collected.append(tuple(sorted(S)))  # more negative areas than the best: fewer rounds
                 if val < best[0] - 1e-12:
                     best[0], best[1] = val, tuple(sorted(S))
             if not frontier or not ac.can_grow(facts):
@@ -473,8 +477,8 @@ class ConnectedSearch:
             return ExactResult("optimal", [pr.column(S) for S in collected], best[0], best[0], secs, nodes[0])
         if best[1] is None:
             return ExactResult("infeasible", [], None, np.inf, secs, nodes[0])
-        col = pr.column(best[1])
-        return ExactResult("optimal", [col], best[0], best[0], secs, nodes[0])
+        cols = [pr.column(best[1])] + [pr.column(S) for S in collected if S != best[1]]
+        return ExactResult("optimal", cols, best[0], best[0], secs, nodes[0])
 
 
 class ExactResult:

@@ -47,8 +47,10 @@ __all__ = ["solve", "SolveResult", "NoPlanFound", "Interrupted", "status_line"]
 FORMULATION = "set partitioning over contiguous areas by column generation"
 #: Block-level requests (up to this many blocks) also enumerate promising areas as seeds.
 ENUMERATE_BLOCKS = 80
+#: Areas kept from an enumeration that ran out of budget (cheapest first) as first columns.
+PARTIAL_COLUMNS = 20_000
 #: Share of the time limit the seed enumeration may use.
-ENUM_SHARE = 0.1
+ENUM_SHARE = 0.25
 #: Share of the time limit (and cap in seconds) for LAD-level seed heuristics.
 SEED_SHARE, SEED_SECONDS = 0.15, 30.0
 #: Seconds kept back from the time limit for naming and scoring the plan (at most 4% of the limit).
@@ -212,8 +214,11 @@ def _enumeration_seed(ac: AreaCosts, engine: Engine, deadline: float) -> dict:
     t0 = time.perf_counter()
     try:
         cols, visits = enumerate_columns(ac, engine.incumbent_obj, deadline=deadline)
-    except TooManyColumns:
-        return {"enumeration": "stopped (too many areas or out of its time share)",
+    except TooManyColumns as stopped:
+        # not a complete list (no proof from it), but good first columns for the master
+        best = sorted(stopped.columns, key=lambda c: c.cost)[:PARTIAL_COLUMNS]
+        engine.master.add([engine.pricer.column(c.blocks) for c in best])
+        return {"enumeration": "stopped (too many areas or out of its time share)", "areas_kept": len(best),
                 "seconds": round(time.perf_counter() - t0, 3)}
     engine.master.add([engine.pricer.column(c.blocks) for c in cols])
     engine.enumerated_threshold = engine.incumbent_obj
