@@ -50,7 +50,7 @@ ENUMERATE_BLOCKS = 80
 #: Areas kept from an enumeration that ran out of budget (cheapest first) as first columns.
 PARTIAL_COLUMNS = 20_000
 #: Share of the time limit the seed enumeration may use.
-ENUM_SHARE = 0.25
+ENUM_SHARE = 0.1
 #: Share of the time limit (and cap in seconds) for LAD-level seed heuristics.
 SEED_SHARE, SEED_SECONDS = 0.15, 30.0
 #: Seconds kept back from the time limit for naming and scoring the plan (at most 4% of the limit).
