@@ -9,39 +9,50 @@ keep-whole groups and locks merge blocks). The problem is
     \sum_S\lambda_S = K,\; \lambda_S\in\{0,1\}
 
 over every connected area :math:`S` that meets the per-area rules, with
-:math:`c_S` from :mod:`cpa.objective`. The run:
+:math:`c_S` from :mod:`cpa.objective`. The run (:meth:`Engine.run`):
 
-1. **Seeds**: greedy merge + local search on the blocks (and, at LAD level, on
-   the PFA blocks and on coarse "sketch" blocks, refined by chained LAD moves),
-   the reference plans that fit the request, a ``--start`` plan, and (block
-   level) a cheap enumeration of promising areas. Their areas are the first
-   columns of the master (:mod:`.master`); the best is the first incumbent.
-2. **Column generation**: solve the master LP, price (:mod:`.pricing`):
-   heuristic pricing first; when it finds nothing (or every
-   :data:`BOUND_EVERY` seconds) an *exact round* computes, for every hub, the
-   least reduced cost or a lower bound on it (cheap bounds in a priority
-   queue; exact MIPs only for hubs whose cheap bound is below the best found).
+1. **Seeds** (:mod:`.solve`): greedy merge + local search on the blocks (and, at
+   LAD level, on the PFA blocks and on coarse "sketch" blocks, refined by
+   chained LAD moves), the reference plans that fit the request, a ``--start``
+   plan and, at block level, a cheap enumeration of promising areas
+   (:mod:`.columns`). Their areas are the first columns of the master
+   (:mod:`.master`); the best plan is the first incumbent.
+2. **Column generation** (:meth:`Engine.column_generation`): solve the master LP,
+   price (:mod:`.pricing`): heuristic growth and local improvement from the basis
+   columns first; when they find nothing (or every :data:`BOUND_EVERY` seconds)
+   an *exact round* (:meth:`Engine.exact_round`) computes, for every hub, the
+   least reduced cost or a lower bound on it (cheap bounds in a priority queue;
+   exact search or MIP only for hubs whose cheap bound is below the best found,
+   each time-sliced). At LAD level the cover duals are kept in a box around a
+   stability centre (boxstep), because the restricted master is very degenerate.
 3. **Bound** (one definition): after an exact round with duals
    :math:`(\pi,\mu)` and a lower bound :math:`\rho\le\min_S(c_S-\pi(S)-\mu)`,
 
    .. math:: LB = \sum_b \pi_b + K\mu + K\min(\rho, 0)
 
-   is a Lagrangian bound: valid for any duals, so it is valid at every
-   iteration; it is not monotone, so the best so far is reported.
-4. **Integer plans**: the restricted master MIP over the columns generated
-   (time-sliced), then local search (block moves and chained moves) from the
-   best plan; the improved plan's areas join the master.
-5. **Closing the gap**: when the LP is solved (no column has negative reduced
-   cost) and the incumbent is above the bound, every area that can be in a
-   better plan has reduced cost at most :math:`\Delta = UB - LB` (for any plan
-   :math:`P`, :math:`\mathrm{cost}(P) \ge LB + \sum_{S\in P}\mathrm{rc}_S` and
-   all :math:`\mathrm{rc}_S\ge 0`). Pricing with threshold :math:`\Delta`
-   (cheap bounds, safe restriction and exact MIPs with a *no-good* cut after
-   each area found) lists them all; the MIP over them is then exact, and its
-   optimum is proven optimal.
+   is a Lagrangian bound: valid for any duals, so at every iteration; it is not
+   monotone, so the best so far is kept. Two exact devices give bounds too:
+   after a complete seed enumeration up to :math:`\theta` the restricted master
+   MIP's optimum :math:`z` is optimal if :math:`z\le\theta`
+   (:meth:`Engine.enumeration_proof`), and after the LP is solved at block
+   level every area that can be in a plan cheaper than the incumbent has
+   reduced cost at most :math:`\Delta = UB - \sum\pi - K\mu - (K-1)\rho`, so
+   listing them all (branch and bound per hub) makes the MIP over them exact
+   (:meth:`Engine.reduced_cost_enumeration`). With every weight non-negative, 0
+   is a bound as well.
+4. **Integer plans** (:meth:`Engine.integer_plan`): the restricted master MIP over
+   the columns so far (time-sliced), then recombination of adjacent areas
+   (seeded spanning-tree splits, as ReCom, but keeping only improvements) and
+   block moves from the incumbent (:meth:`Engine.improve_incumbent`); at LAD
+   level first from each of the best seed plans (:meth:`Engine.diversify`).
+   Every plan offered is checked (K areas, a partition, connected, every rule)
+   and its areas and their one-block neighbours join the master.
 
 A plan is called optimal only when its objective is within
-:data:`OPTIMALITY_TOLERANCE` (relative) of a valid bound.
+:data:`OPTIMALITY_TOLERANCE` (relative) of a valid bound. Branching
+(Ryan-Foster on pairs of blocks) is not implemented: where the LP gap is large
+and the reduced-cost enumeration does not finish in time, the plan is reported
+``feasible`` with its gap.
 """
 
 from __future__ import annotations

@@ -27,13 +27,18 @@ areas. Three tools, from cheap to exact:
   of :math:`g`, :mod:`cpa.objective`), solved exactly by sorting blocks by
   cost per £ and scanning the breakpoints, for every hub at once. Its minimum
   :math:`\ell_h \le r_h`.
-* **Exact pricing** (:class:`PricingModel`): a small MIP over the blocks that
-  can matter, with binary :math:`x_b`, PFA indicators :math:`z_p\ge x_b`, an
-  epigraph :math:`t \ge` each envelope line of :math:`g`, the rules' rows, and
-  connectivity by separator cuts :math:`x_b \le \sum_{c\in N(C)} x_c` (for a set
-  :math:`C \ni b` not holding the hub), the single-block ones up front and the
-  rest added while a solution has a detached piece. HiGHS's dual bound of this
-  MIP is a valid lower bound of :math:`r_h` even when it stops early.
+* **Exact pricing**, on the blocks that can matter (see below): when the split
+  term is linear in the blocks (strict mode, or no split weight) and at most
+  :data:`SEARCH_MAX_BLOCKS` blocks are kept, a branch and bound over connected
+  sets (:class:`ConnectedSearch`, bounded by the knapsack over the blocks a
+  branch can still reach); otherwise a small MIP (:class:`PricingModel`) with
+  binary :math:`x_b`, PFA indicators :math:`z_p\ge x_b`, an epigraph
+  :math:`t \ge` each envelope line of :math:`g`, the rules' rows, and
+  connectivity by a single-commodity flow from the hub plus the single-block
+  separator cuts :math:`x_b \le \sum_{c\in N(b)} x_c`; a solution with a
+  detached piece (not expected) gets separator cuts for it and is solved again.
+  HiGHS's dual bound of this MIP is a valid lower bound of :math:`r_h` even when
+  it stops early.
 
 **Safe restriction.** For hub :math:`h` and block :math:`b`, with
 :math:`a_u` the relaxed per-block costs above, every connected :math:`S`
