@@ -63,12 +63,43 @@ def emit(text: str, out: str | None, quiet: bool = False) -> None:
         click.echo(text, nl=False)
 
 
+def score_flag_options(f):
+    """The thresholds the scorecard flags areas against (evaluate, edit)."""
+    opts = [
+        click.option("--min-value", type=float, help="Flag areas under this value (£m a year)."),
+        click.option("--max-share", type=float, help="Flag areas over this share of national value (percent)."),
+        click.option("--max-value", type=float, help="Flag areas over this value (£m a year)."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+#: The objective's mode and weights (solve, compare, sweep, edit).
+OBJECTIVE_OPTIONS = [
+    click.option("--coterminous", type=click.Choice(["strict", "soft", "off"]), default="strict",
+                 show_default=True, help="strict: never split a PFA; soft: splits cost --w-split each; "
+                 "off: PFAs ignored."),
+    click.option("--w-travel", type=float, default=1.0, show_default=True,
+                 help="Weight per km of value-weighted mean travel to the hub."),
+    click.option("--w-balance", type=float, default=1.0, show_default=True,
+                 help="Weight per percentage point of national value away from the mean, summed over areas."),
+    click.option("--w-split", type=float, default=5.0, show_default=True,
+                 help="Weight per extra PFA fragment (--coterminous soft)."),
+]
+
+
+def objective_options(f):
+    """The objective's mode and weights as options (edit; solve_options lists them among its own)."""
+    for opt in reversed(OBJECTIVE_OPTIONS):
+        f = opt(f)
+    return f
+
+
 def solve_options(f):
     """The commissioner's rules and the solver settings, shared by solve, compare and sweep."""
     opts = [
-        click.option("--coterminous", type=click.Choice(["strict", "soft", "off"]), default="strict",
-                     show_default=True, help="strict: never split a PFA; soft: splits cost --w-split each; "
-                     "off: PFAs ignored."),
+        OBJECTIVE_OPTIONS[0],
         click.option("--min-value", type=float, help="Market floor: no area under this value (£m a year)."),
         click.option("--max-value", type=float, help="No area over this value (£m a year)."),
         click.option("--max-share", type=float,
@@ -81,12 +112,7 @@ def solve_options(f):
         click.option("--lock", multiple=True, metavar="LAD=AREA",
                      help="Put a LAD in the area labelled AREA (repeatable; same label = same area)."),
         click.option("--start", metavar="PLAN", help="Warm start from a reference (e.g. trusts35) or plan file."),
-        click.option("--w-travel", type=float, default=1.0, show_default=True,
-                     help="Weight per km of value-weighted mean travel to the hub."),
-        click.option("--w-balance", type=float, default=1.0, show_default=True,
-                     help="Weight per percentage point of national value away from the mean, summed over areas."),
-        click.option("--w-split", type=float, default=5.0, show_default=True,
-                     help="Weight per extra PFA fragment (--coterminous soft)."),
+        *OBJECTIVE_OPTIONS[1:],
         click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True),
         click.option("--time-limit", type=float, default=600.0, show_default=True,
                      help="Seconds, in all (LAD-level requests may exceed a very short limit by the few seconds "
