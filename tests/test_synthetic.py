@@ -46,7 +46,7 @@ def test_hex_grid_cells_have_six_neighbours_inside():
 
 
 def test_voronoi_cells_are_irregular():
-    geo = synthetic_geography(200, "voronoi").geo
+    geo = synthetic_geography(120, "voronoi").geo
     degrees = set(dict(geo.graph().degree()).values())
     assert len(degrees) >= 4
     assert geo.units["area_sqkm"].std() > 0.1 * geo.units["area_sqkm"].mean()
@@ -75,14 +75,14 @@ def test_same_seed_same_geography_other_seed_other_values(kind):
 
 
 def test_values_sum_to_the_total_and_have_a_london():
-    s = synthetic_geography(400, "square", total_m=300, hotspots=1, distribution="equal")
+    s = synthetic_geography(225, "square", total_m=300, hotspots=1, distribution="equal")
     v = s.values.by_unit
     assert v.sum() == pytest.approx(300e6) and (v > 0).all()
     # Equal cells, no noise: the value per unit is the hot-spot surface, at most 1 + 12 at the peak.
     assert 8 < v.max() / v.min() <= 13
     top = v.sort_values(ascending=False)
     assert 0.08 < top.iloc[: len(v) // 50].sum() / v.sum() < 0.25  # 2% of units, about a sixth of the value
-    flat = synthetic_geography(400, "square", hotspots=0, distribution="equal").values.by_unit
+    flat = synthetic_geography(225, "square", hotspots=0, distribution="equal").values.by_unit
     assert flat.max() / flat.min() == pytest.approx(1.0)
 
 

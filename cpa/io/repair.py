@@ -61,10 +61,14 @@ class RepairSummary:
     gaps: int
     snap_m: float
     sliver_m2: float
+    #: Whether the coverage was cleaned (snapped and noded), or only had small gaps closed.
+    cleaned: bool
 
     def line(self) -> str:
         """One line for people: how many units, what was done, the largest change."""
-        done = [f"snapped within {self.snap_m:g} m"] if self.snap_m > 0 else ["noded shared edges"]
+        done = []
+        if self.cleaned:
+            done.append(f"snapped within {self.snap_m:g} m" if self.snap_m > 0 else "noded shared edges")
         if self.overlaps:
             done.append(f"trimmed {self.overlaps} small overlap{'s' * (self.overlaps != 1)}")
         if self.gaps:
@@ -76,8 +80,8 @@ class RepairSummary:
     def to_dict(self) -> dict:
         return {"units_changed": len(self.units), "largest_change_m2": self.largest_change_m2,
                 "largest_change_unit": self.largest_change_unit, "overlaps_trimmed": self.overlaps,
-                "gaps_closed": self.gaps, "snap_m": self.snap_m, "sliver_m2": self.sliver_m2,
-                "line": self.line()}
+                "gaps_closed": self.gaps, "snapped": self.cleaned, "snap_m": self.snap_m,
+                "sliver_m2": self.sliver_m2, "line": self.line()}
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,8 @@ def repair_boundaries(geoms: gpd.GeoSeries, *, snap_m: float = DEFAULT_SNAP_M,
     codes = np.asarray(geoms.index.astype(str))
     before = np.asarray(geoms.values, dtype=object)
     after, overlaps = before, 0
-    if not shapely.coverage_is_valid(before, gap_width=snap_m):
+    cleaned = not shapely.coverage_is_valid(before, gap_width=snap_m)
+    if cleaned:
         overlaps = refuse_large_overlaps(before, codes, _invalid_units(before, snap_m), where)
         after = shapely.coverage_clean(before, gap_width=snap_m, snapping_distance=snap_m)
         _refuse_unrepaired(after, codes, snap_m, where)
@@ -222,5 +227,5 @@ def repair_boundaries(geoms: gpd.GeoSeries, *, snap_m: float = DEFAULT_SNAP_M,
     worst = int(np.argmax(change))
     summary = RepairSummary(units=tuple(sorted(codes[changed])), largest_change_m2=float(change[worst]),
                             largest_change_unit=str(codes[worst]), overlaps=overlaps, gaps=gaps,
-                            snap_m=float(snap_m), sliver_m2=float(sliver_m2))
+                            snap_m=float(snap_m), sliver_m2=float(sliver_m2), cleaned=cleaned)
     return RepairedBoundaries(gpd.GeoSeries(after, index=geoms.index, crs=geoms.crs), summary)

@@ -176,7 +176,9 @@ def _pinhole(side_m: float) -> dict:
 def test_pinhole_gap_under_the_sliver_size_is_closed(tmp_path):
     path = write(tmp_path, _pinhole(8.0))  # 64 m²
     geo = read_geography(path, "code")
-    assert geo.repair.gaps == 1 and "closed 1 gap under 100 m²" in geo.repair.line()
+    assert geo.repair.gaps == 1 and not geo.repair.cleaned
+    assert geo.repair.line() == ("repaired the boundaries of 1 unit (closed 1 gap under 100 m²); "
+                                 "largest change 64.0 m² (U00)")
     assert geo.units["area_sqkm"].sum() * 1e6 == pytest.approx(4e6)
     whole = dissolve(geo.geometry_projected.values)
     assert shapely.get_num_interior_rings(whole) == 0
