@@ -137,17 +137,22 @@ def picture(rows: list[dict], path: Path) -> None:
     panels = [("first_plan_s", "time to the first plan (s)"), ("gap", "proven gap at the time limit"),
               ("peak_mb", "peak memory (MB, max RSS)")]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    groups = sorted({(r["mode"], r["time_limit"]) for r in rows})
+    # One colour per (mode, limit); markers of different sizes, so equal values stay visible.
+    style = {g: (f"C{i}", 9 - 3 * (i % 2)) for i, g in enumerate(groups)}
     for ax, (key, title) in zip(axes, panels):
-        for mode, limit in sorted({(r["mode"], r["time_limit"]) for r in rows}):
+        for mode, limit in groups:
+            colour, size = style[(mode, limit)]
             pts = sorted((r["n"], r[key]) for r in rows if (r["mode"], r["time_limit"]) == (mode, limit)
                          and isinstance(r.get(key), (int, float)) and r[key] > 0)
             if pts:
-                ax.plot(*zip(*pts), marker="o", label=f"{mode}, {limit:g} s")
+                ax.plot(*zip(*pts), marker="o", markersize=size, color=colour, label=f"{mode}, {limit:g} s")
             if key == "gap":  # a plan but no bound: an unbounded gap, drawn as x at 100%
                 unbounded = [r["n"] for r in rows if (r["mode"], r["time_limit"]) == (mode, limit)
                              and r.get("objective") is not None and r.get("gap") is None]
                 if unbounded:
-                    ax.plot(unbounded, [1.0] * len(unbounded), "x", markersize=9, label=f"{mode}, {limit:g} s: no bound")
+                    ax.plot(unbounded, [1.0] * len(unbounded), "x", markersize=size + 2, color=colour,
+                            label=f"{mode}, {limit:g} s: no bound")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("units n (K = n/25)")

@@ -133,6 +133,9 @@ def geography_from_frame(gdf: gpd.GeoDataFrame, code_column: str = "lad_code", n
     ``where`` starts every message (``"boundary file units.gpkg"``); ``source`` becomes
     :attr:`Geography.source`.
     """
+    check_tolerances(snap, sliver)
+    if gdf.crs is None:
+        raise CpaError(f"{where} has no coordinate reference system (CRS)", "set one, e.g. gdf.set_crs(27700)")
     cols = [c for c in (code_column, name_column, pfa_column, pfa_name_column, population_column) if c]
     missing = [c for c in cols if c not in gdf.columns]
     if missing:

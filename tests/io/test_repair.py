@@ -26,10 +26,12 @@ from cpa.errors import CpaError
 from cpa.geography import Geography
 from cpa.geometry import dissolve
 from cpa.io import read_geography
+from cpa.io.boundaries import geography_from_frame
 from cpa.io.plans import plan_geodataframe
 from cpa.io.repair import MAX_OVERLAP_SHARE, repair_boundaries
 from cpa.metrics import polsby_popper
 from cpa.plan import Plan
+from tests.cli.test_contract import validator
 
 X0, Y0, KM = 400_000.0, 300_000.0, 1000.0
 
@@ -90,7 +92,9 @@ def end_to_end(tmp_path: Path, path: Path, *extra, repaired: bool, areas: int = 
     assert result.exit_code == 0, result.output
     plan = pd.read_csv(out / "plan.csv")
     assert sorted(plan["lad_code"]) == sorted(codes) and plan["area"].nunique() == areas
-    assert json.loads((out / "run.json").read_text())["status"] in ("optimal", "feasible")
+    run = json.loads((out / "run.json").read_text())
+    validator("run").validate(run)
+    assert ("boundary_repair" in run) == repaired  # what loading changed stays with the result
 
 
 # ------------------------------------------------------------------ float noise
@@ -301,6 +305,12 @@ def test_bad_tolerances(tmp_path, option, value, fragment):
     result = cli("evaluate", "x.csv", "--boundaries", path, "--code-column", "code",
                  "--values", tmp_path / "values.csv", option, value)
     assert result.exit_code == 2 and fragment in result.output, result.output
+
+
+def test_frame_without_crs_is_refused():
+    frame = gpd.GeoDataFrame({"code": ["A"]}, geometry=[square(0, 0)])
+    with pytest.raises(CpaError, match="has no coordinate reference system"):
+        geography_from_frame(frame, "code")
 
 
 def test_repair_leaves_a_valid_coverage_untouched():
