@@ -19,6 +19,11 @@ def geography_options(f):
         click.option("--pfa-column", default=None, help="Group (PFA) code column in --boundaries."),
         click.option("--links", "links_file", type=click.Path(dir_okay=False),
                      help="CSV a,b[,link_type,name] of extra links (bridges, ferries) for --boundaries."),
+        click.option("--snap", type=float, default=1.0, show_default=True,
+                     help="Metres: --boundaries vertices this close are snapped together so that neighbours "
+                          "share edges (0: off)."),
+        click.option("--sliver", type=float, default=100.0, show_default=True,
+                     help="Square metres: gaps between --boundaries units smaller than this are closed (0: off)."),
         click.option("--value-model", default="crime", show_default=True,
                      help="Demand model for contract value: crime, adults, population, males18_49, budget2003."),
         click.option("--values", "values_file", type=click.Path(dir_okay=False),
@@ -31,15 +36,18 @@ def geography_options(f):
     return f
 
 
-def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, value_model,
-                values_file, total):
-    """(geography, contract values) from the shared options."""
+def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, value_model,
+                values_file, total, quiet=False):
+    """(geography, contract values) from the shared options; says on stderr what boundary repair changed."""
     from ..geography import Geography
     from ..io import read_geography, values_from_table
     from ..values import DEFAULT_TOTAL_M, contract_values
 
     if boundaries_file:
-        geo = read_geography(boundaries_file, code_column, name_column, pfa_column, links=links_file)
+        geo = read_geography(boundaries_file, code_column, name_column, pfa_column, links=links_file,
+                             snap=snap, sliver=sliver)
+        if geo.repair is not None:
+            note(quiet, f"cpa: {geo.repair.line()}")
     else:
         geo = Geography.default()
     if values_file:

@@ -34,7 +34,7 @@ def edit(plan, out, min_value, max_share, max_value, coterminous, w_travel, w_ba
         1, coterminous=coterminous, min_value=min_value, max_value=max_value, max_share=max_share,
         max_pfas=None, keep_whole=(), lock=(), start=None, w_travel=w_travel, w_balance=w_balance,
         w_split=w_split, solver="highs", time_limit=600.0, gap=None, seed=0, threads=None)
-    geo, values = load_inputs(**inputs)
+    geo, values = load_inputs(**inputs, quiet=quiet)
     p = read_plan(plan, geo) if plan else one_area_per_pfa(geo)
     path = write_editor(out, p, geo, values, options, source=plan)
     note(quiet, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); open it in a browser")

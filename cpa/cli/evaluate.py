@@ -25,7 +25,7 @@ def evaluate(plan, fmt, quiet, out, min_value, max_share, max_value, **inputs):
     from ..metrics import scorecard
     from ..render.text import render_scorecard
 
-    geo, values = load_inputs(**inputs)
+    geo, values = load_inputs(**inputs, quiet=quiet)
     card = scorecard(read_plan(plan, geo), geo, values, min_value_m=min_value, max_share_pct=max_share,
                      max_value_m=max_value)
     emit(render_scorecard(card, fmt), out, quiet)

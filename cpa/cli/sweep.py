@@ -20,7 +20,7 @@ from .common import (build_solve_options, geography_options, load_inputs, note, 
               help="Folder for sweep.csv and the PNG curves.")
 @output_options("table", "csv", "json")
 def sweep_cmd(k_specs, jobs, out_dir, fmt, quiet, boundaries_file, code_column, name_column, pfa_column, links_file,
-              value_model, values_file, total, **rules):
+              snap, sliver, value_model, values_file, total, **rules):
     """Solve every K in a range and draw how the plans change with K.
 
     --time-limit is PER K (each solve gets the full limit), so a sweep of n
@@ -41,7 +41,7 @@ def sweep_cmd(k_specs, jobs, out_dir, fmt, quiet, boundaries_file, code_column, 
         raise CpaError(f"--jobs must be at least 1, got {jobs}", "e.g. --jobs 2")
     base = build_solve_options(ks[0], **rules)
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
-                              value_model, values_file, total)
+                              snap, sliver, value_model, values_file, total, quiet=quiet)
     base = with_codes(base, geo)
     highs_banner_to_stderr(quiet)
     shown = ", ".join(map(str, ks)) if len(ks) < 8 else f"{ks[0]}..{ks[-1]} ({len(ks)} values)"
