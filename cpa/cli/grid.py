@@ -9,8 +9,8 @@ import click
 
 from ..errors import EXIT_SIGINT, CpaError
 from .app import main
-from .common import (build_solve_options, explicit, geography_options, load_inputs, note, output_options,
-                     print_document, solve_options, with_codes)
+from .common import (build_solve_options, explicit, geography_options, load_geography, load_inputs, note,
+                     output_options, print_document, solve_options, with_codes)
 
 
 @main.command("grid")
@@ -31,7 +31,8 @@ from .common import (build_solve_options, explicit, geography_options, load_inpu
 @output_options("table", "csv", "json")
 @click.pass_context
 def grid_cmd(ctx, scenario, out_dir, workers, scheduler, retry_unproven, allow_large, fmt, quiet, boundaries_file,
-             code_column, name_column, pfa_column, links_file, value_model, values_file, total, **rules):
+             code_column, name_column, pfa_column, links_file, snap, sliver, value_model, values_file, total,
+             **rules):
     """Solve every combination of the axes of SCENARIO (TOML) and draw the trade-offs.
 
     Axes: K (areas), the value model or value files, any solve setting, groups
@@ -54,7 +55,7 @@ def grid_cmd(ctx, scenario, out_dir, workers, scheduler, retry_unproven, allow_l
                                 results_table, run_grid)
     from ..compare.tradeoffs import never_dominated, reference_points, robustness
     from ..io.safe import csv_text
-    from ..progress import LiveStatus
+    from ..progress import LiveStatus, highs_banner_to_stderr
     from ..render.grid import grid_files, render_grid, write_grid
 
     sc = read_grid_scenario(scenario)
@@ -66,11 +67,13 @@ def grid_cmd(ctx, scenario, out_dir, workers, scheduler, retry_unproven, allow_l
         raise CpaError(f"scenario {sc.path} has a value axis, so --value-model/--values would override it",
                        "list the value models or files in the scenario's [axes], or leave the flag out")
     out_dir = Path(out_dir or sc.out or "grid")
-    geo, cli_values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
-                                  value_model, values_file, total)
+    highs_banner_to_stderr(quiet)  # the solver version goes into every key: keep its banner off stdout
     if sc.value_sources:
+        geo = load_geography(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, quiet)
         values = load_values(geo, sc.value_sources, total)
     else:
+        geo, cli_values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, snap,
+                                      sliver, value_model, values_file, total, quiet=quiet)
         values = {Path(values_file).stem if values_file else value_model: cli_values}
     grid = expand_grid(sc, geo, values, build_solve_options, base=rules, override=explicit(ctx, rules),
                        to_codes=with_codes, allow_large=allow_large)

@@ -35,6 +35,8 @@ more than :data:`MAX_SOLVES` solves without ``allow_large``) are refused by
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -52,7 +54,7 @@ from ..errors import CpaError, InfeasibleRequest
 from ..geography import Geography
 from ..io import atomic
 from ..io.plans import plan_csv_text, read_plan
-from ..options import SolveOptions
+from ..options import SolveOptions, options_from_settings
 from ..values import MODELS, ContractValues
 from .scenario import SCENARIO_SETTINGS, _resolve, _setting, _settings, _unknown
 from .sweep import parse_k_values, solve_row
@@ -173,8 +175,8 @@ def read_grid_scenario(path: str | os.PathLike) -> GridScenario:
                                f"got {raw!r}", 'e.g. areas = "6-43" or areas = [12, 16, 21]')
             try:
                 ks = parse_k_values([str(s) for s in specs])
-            except CpaError as exc:
-                raise CpaError(f"scenario {p}: {_where(key)}: {exc.message.replace('--areas ', '')}",
+            except CpaError as exc:  # its message names --areas: say which key instead
+                raise CpaError(f"scenario {p}: {_where(key)}: {exc.message.split(': ', 1)[-1]}",
                                'e.g. areas = "6-43" or areas = [12, 16, 21]') from None
         elif name in ("value_model", "values"):
             entries = raw if isinstance(raw, list) else [raw]
@@ -241,15 +243,21 @@ class Grid:
         return self.scenario.axis_sizes(len(self.values))
 
 
+@functools.lru_cache(maxsize=None)
+def _solver_version(name: str) -> str:
+    from ..optimise.solvers import solver_version
+
+    return solver_version(name)
+
+
 def solve_key(geo: Geography, values: ContractValues, options: SolveOptions) -> str:
     """The key a result is stored under: a hash of the geography, the values, the options (time limit
     included, solver threads not) and the solver and cpa versions."""
-    from ..optimise.solvers import solver_version
-
     opts = options.to_dict()
     opts.pop("threads")  # changes how fast, not what a proven answer is; a cluster may use other counts
     text = json.dumps({"geo": geo.fingerprint, "values": values.fingerprint, "options": opts,
-                       "solver": solver_version(options.solver), "cpa": __version__}, sort_keys=True, default=str)
+                       "solver": _solver_version(options.solver), "cpa": __version__}, sort_keys=True,
+                      default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -283,16 +291,16 @@ def load_values(geo: Geography, sources: list[str], total_m: float | None) -> di
 
 
 def expand_grid(scenario: GridScenario, geo: Geography, values: dict[str, ContractValues],
-                build_options: Callable[..., SolveOptions], base: dict | None = None,
+                build_options: Callable[..., SolveOptions] = options_from_settings, base: dict | None = None,
                 override: dict | None = None, to_codes: Callable | None = None,
                 allow_large: bool = False) -> Grid:
     """Every point of the scenario's product, checked before anything is solved.
 
     ``values`` maps a label to contract values (:func:`load_values`); when the
     scenario has no value axis, pass the one table the command line gives.
-    ``build_options(k, **settings)`` turns settings into SolveOptions (the CLI
-    passes ``build_solve_options``); ``base`` holds every setting's default
-    and ``override`` the flags typed on the command line; ``to_codes(options,
+    ``build_options(k, **settings)`` turns settings into SolveOptions
+    (default :func:`~cpa.options.options_from_settings`); ``base`` holds the
+    command line's settings and ``override`` the flags typed on it; ``to_codes(options,
     geo)`` turns names of keep-whole groups and locks into codes. A product
     larger than :data:`MAX_SOLVES` needs ``allow_large``.
     """
@@ -328,16 +336,13 @@ def expand_grid(scenario: GridScenario, geo: Geography, values: dict[str, Contra
             raise CpaError(f"scenario {p}: {what}: {exc.message}", exc.hint) from None
         return opts
 
-    # Each axis value alone first (with the other axes at their first value), so an error names one key.
-    first = {name: vals[0] for name, vals in scenario.axes.items()}
-    first_set = next(iter(sets.values()))
+    # Each axis value and each set alone first, so that an error names one key; then every combination.
     for name, vals in scenario.axes.items():
         for v in vals:
-            build(scenario.ks[0], settings_of(first_set, {**first, name: v}),
-                  f"{_where(name)} = {label(v)!r}")
+            build(scenario.ks[0], settings_of({}, {name: v}), f"{_where(name)} = {_shown(v)}")
     for set_name, set_settings in sets.items():
         if set_name is not None:
-            build(scenario.ks[0], settings_of(set_settings, first), f"[sets.{set_name}]")
+            build(scenario.ks[0], settings_of(set_settings, {}), f"[sets.{set_name}]")
 
     points = []
     checked_blocks: set = set()
@@ -345,7 +350,7 @@ def expand_grid(scenario: GridScenario, geo: Geography, values: dict[str, Contra
     for vlabel, vals in values.items():
         for set_name, set_settings in sets.items():
             for chosen in combos:
-                what = ", ".join(f"{k.replace('_', '-')} = {label(v)!r}" for k, v in chosen.items())
+                what = ", ".join(f"{k.replace('_', '-')} = {_shown(v)}" for k, v in chosen.items())
                 what = f"[axes] {what}" + (f" with [sets.{set_name}]" if set_name else "")
                 for k in scenario.ks:
                     opts = build(k, settings_of(set_settings, chosen), what or "[defaults]")
@@ -355,6 +360,15 @@ def expand_grid(scenario: GridScenario, geo: Geography, values: dict[str, Contra
                         labels["set"] = set_name
                     points.append(GridPoint(labels, vlabel, opts, solve_key(geo, vals, opts)))
     return Grid(scenario, values, points, axis_columns)
+
+
+def _shown(value) -> str:
+    """An axis value as the scenario file writes it, for messages."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (tuple, list)):
+        return repr("+".join(map(str, value))) if value else "[]"
+    return "none" if value is None else repr(value)
 
 
 def _product(axes: dict[str, list]) -> list[dict]:
@@ -420,8 +434,9 @@ class ResultStore:
         if plan_csv is not None:
             atomic.write_text(self.plan_path(key), plan_csv)
         row = {**row, "plan_file": f"solves/{key}/plan.csv" if plan_csv is not None else None}
-        from ..io.serialise import dumps
+        from ..io.serialise import dumps, plain
 
+        row = plain(row)  # as stored (figures rounded), so a table is the same from memory or from the store
         atomic.write_text(self.root / key / "row.json", dumps(row) + "\n")
         return row
 
@@ -483,7 +498,8 @@ HOLD_TIMEOUT_S = 120.0
 
 
 def _hold_once(folder: Path) -> None:
-    """Test hook: the first time, write this worker's process id to ``folder/pid`` and wait to be killed."""
+    """Test hook: the first time, write this worker's process id to ``folder/pid`` and wait to be killed
+    (if nobody does, the solve fails, so a test cannot pass without the retry)."""
     marker = folder / "held"
     if marker.exists():
         return  # the retry, on a worker that lives
@@ -492,6 +508,7 @@ def _hold_once(folder: Path) -> None:
     deadline = time.monotonic() + HOLD_TIMEOUT_S
     while time.monotonic() < deadline:
         time.sleep(0.05)
+    raise RuntimeError(f"test hold: worker {os.getpid()} was not killed within {HOLD_TIMEOUT_S:g} s")
 
 
 def _data(x):
@@ -502,31 +519,25 @@ def _failure_row(point: GridPoint, exc: BaseException) -> dict:
     from distributed import KilledWorker
 
     row = dict.fromkeys(SWEEP_COLUMNS)
-    row.update(K=point.options.k, status="error", seconds=None)
+    row.update(K=point.options.k, status="error")
     if isinstance(exc, KilledWorker):
-        row["reason"] = (f"the worker running it died {_allowed_failures()} times (out of memory or killed); "
-                         "run the grid again to retry it")
+        row["reason"] = (f"every worker that ran it died (out of memory, or killed): {exc} "
+                         "(hint: run the grid again to retry it)")
     else:
         row["reason"] = f"{type(exc).__name__}: {exc}".strip()
     return row
 
 
-def _allowed_failures() -> int:
-    import dask
-
-    from .cluster import ALLOWED_FAILURES
-
-    return int(dask.config.get("distributed.scheduler.allowed-failures", ALLOWED_FAILURES)) + 1
-
-
 def run_grid(grid: Grid, geo: Geography, store: ResultStore, *, workers: int | None = None,
              scheduler: str | None = None, retry_unproven: bool = False,
              progress: Callable[[GridProgress, GridPoint | None, dict | None], None] | None = None,
-             hold: str | os.PathLike | None = None) -> tuple[dict[str, dict], GridProgress]:
+             client=None, hold: str | os.PathLike | None = None) -> tuple[dict[str, dict], GridProgress]:
     """Solve every point the store cannot serve, on Dask, storing each result as it comes back.
 
     Local by default (``workers`` processes, one per CPU if None), or on the
-    cluster at ``scheduler``. The geography and value tables go to the cluster
+    cluster at ``scheduler``, or with a ``distributed.Client`` already open
+    (``client``, left open). A script that runs a local cluster needs the
+    ``if __name__ == "__main__":`` guard, as for any multiprocessing. The geography and value tables go to the cluster
     once as data; each task then carries its options. Returns key -> row for
     every point (stored or new) and the final counts. ``progress(counts,
     point, row)`` is called at the start (point None) and as each solve
@@ -550,8 +561,10 @@ def run_grid(grid: Grid, geo: Geography, store: ResultStore, *, workers: int | N
         progress(counts, None, None)
     if not todo:
         return rows, counts
-    n = min(local_workers(workers), len(todo)) if scheduler is None else None
-    with dask_client(n, scheduler) as client:
+    n = min(local_workers(workers), len(todo)) if scheduler is None and client is None else None
+    with contextlib.ExitStack() as stack:
+        if client is None:
+            client = stack.enter_context(dask_client(n, scheduler))
         # The inputs go to the cluster once, as tasks that return them: a worker that dies holding a copy
         # only means another copy is made (scattered data would be lost with it).
         geo_f = client.submit(_data, geo, key=f"cpa-geography-{geo.fingerprint}", pure=False)

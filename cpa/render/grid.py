@@ -25,6 +25,7 @@ from matplotlib import colormaps
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap, Normalize
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from ..compare.grid import Grid, GridProgress, failures
 from ..compare.sweep import SWEEP_MARKERS
@@ -97,7 +98,7 @@ def curve_figures(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame) -> dict[s
                     ax.annotate(name, (k, v), xytext=(5, 4), textcoords="offset points", fontsize=7, color="#a01010")
             _sweep_frame(ax, part, r if len(r) else None, SWEEP_MARKERS)
             ax.set_ylabel(unit)
-            ax.set_title(title, fontsize=9, loc="left")
+            ax.set_title(title, fontsize=9, loc="left", pad=14)  # above the K=16/21/35 labels
         if len(options) > 1:
             axes[0].legend(fontsize=7, loc="upper right")
         fig.suptitle(f"Against K, value model {vlabel}", fontsize=11, x=0.01, ha="left")
@@ -174,6 +175,8 @@ def front_figure(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame, ycol: str 
     for ax in axes[len(models):]:
         ax.set_visible(False)
     bar = fig.colorbar(ScalarMappable(knorm, cmap), ax=list(axes[:len(models)]), shrink=0.8, location="right")
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
     bar.set_label("K (front: coloured, labelled; dominated: grey)", fontsize=8)
     if len(options) > 1:
         handles = [Line2D([], [], marker=MARKERS[i % len(MARKERS)], linestyle="", color="#555", label=name)
@@ -192,7 +195,7 @@ def stability_figure(stab: pd.DataFrame, geo: Geography, models: list[str]) -> b
 
     units = geo.units[["geometry"]].join(stab.set_index("lad_code")["stability"])
     cmap = LinearSegmentedColormap.from_list("cpa_ramp", list(RAMP))
-    bounds = [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.999, 1.0001]
+    bounds = [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.9999, 1.0001]  # the top class is exactly 100%
     norm = BoundaryNorm(bounds, cmap.N)
     fig = new_figure(8.5, 10.5)
     ax = fig.add_subplot()
@@ -200,9 +203,8 @@ def stability_figure(stab: pd.DataFrame, geo: Geography, models: list[str]) -> b
                missing_kwds={"color": "#eeeeee"})
     pfa_frame(geo).boundary.plot(ax=ax, color="black", linewidth=0.4)
     ax.set_axis_off()
-    bar = fig.colorbar(ScalarMappable(norm, cmap), ax=ax, shrink=0.45, location="right",
-                       ticks=bounds[:-1] + [1.0])
-    bar.ax.yaxis.set_major_formatter(lambda x, _: f"{min(x, 1.0):.0%}")
+    bar = fig.colorbar(ScalarMappable(norm, cmap), ax=ax, shrink=0.45, location="right", ticks=bounds[:-2] + [1.0])
+    bar.ax.yaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
     bar.set_label("share of plans with the LAD's usual in-area neighbours", fontsize=8)
     fig.suptitle("Stability of each LAD across value models", x=0.01, ha="left", fontsize=12, fontweight="bold")
     ax.set_title(f"Value models: {', '.join(models)}. Pale: the LAD's area changes with the value model.",
@@ -271,7 +273,7 @@ def grid_markdown(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame, counts: G
                     f"{ref[BALANCE]:.1f}%")
             if len(beaten):
                 best = beaten.iloc[0]
-                md.append(head + f"; dominated by {len(beaten)} solved options, e.g. "
+                md.append(head + f"; dominated by {len(beaten)} solved option{'s' if len(beaten) > 1 else ''}, e.g. "
                           f"{describe({c: best[c] for c in option_axes(grid.axes)})} "
                           f"({best[TRAVEL]:.1f} km, {best[BALANCE]:.1f}%).")
             else:
