@@ -59,7 +59,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         return
     n = local_workers(workers)
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                silence_logs=quiet)
         try:
             with Client(cluster) as client:

@@ -14,8 +14,9 @@ the value model form a *group*. For each pair of neighbouring LADs the
 co-assignment table gives the share of plans that put the two in one area,
 per value model, and the share of groups in which every value model agrees
 (all together or all apart). A LAD's *stability* is the share of plans in
-which its neighbours in its area are the ones they most often are within the
-group (its most frequent partners), over all groups.
+which it shares an area with its most frequent partners: within each group,
+the set of LADs its area holds most often; over all groups of two or more
+plans. A LAD is 100% stable when no value model changes its area.
 """
 
 from __future__ import annotations
@@ -184,24 +185,23 @@ def robustness(table: pd.DataFrame, plans: dict[str, pd.Series], geo: Geography,
         co["groups"] = 0
         co["agreement"] = np.nan
     co = co.sort_values(["agreement", "together_share", "lad_a", "lad_b"], na_position="last").reset_index(drop=True)
-    stab = _stability(groups, together, pairs, geo)
+    stab = _stability(groups, [plans[k] for k in rows["key"]], geo)
     return co, stab
 
 
-def _stability(groups: list[np.ndarray], together: np.ndarray, pairs: pd.DataFrame, geo: Geography) -> pd.DataFrame:
-    """Per LAD: in how many plans its in-area neighbours are its modal set within the group."""
-    incident: dict[str, list[int]] = {u: [] for u in geo.units.index}
-    for j, (a, b) in enumerate(zip(pairs["lad_a"], pairs["lad_b"])):
-        incident[a].append(j)
-        incident[b].append(j)
+def _stability(groups: list[np.ndarray], plans: list[pd.Series], geo: Geography) -> pd.DataFrame:
+    """Per LAD: the share of plans in which its area holds exactly its most frequent set within the group."""
     codes = list(geo.units.index)
     modal = np.zeros(len(codes))
     plans_seen = sum(len(g) for g in groups)
     for g in groups:
-        sub = together[g]
-        for i, u in enumerate(codes):
-            signatures = Counter(map(bytes, sub[:, incident[u]].astype(np.uint8)))
-            modal[i] += max(signatures.values())
+        areas = []  # per plan: LAD -> the set of LADs in its area
+        for i in g:
+            members = plans[i].groupby(plans[i]).groups
+            sets = {a: frozenset(m) for a, m in members.items()}
+            areas.append({u: sets[a] for u, a in plans[i].items()})
+        for n, u in enumerate(codes):
+            modal[n] += max(Counter(area.get(u) for area in areas).values())
     out = pd.DataFrame({"lad_code": codes, "name": geo.units["name"].to_numpy(),
                         "pfa": [geo.pfa_name(p) for p in geo.units["pfa_code"]],
                         "plans": plans_seen,

@@ -167,8 +167,12 @@ def front_figure(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame, ycol: str 
               else "PFA fragments (extra pieces of split PFAs)")
     for ax, vlabel in zip(axes, models):
         part = part_all[part_all["values"] == vlabel]
-        r = pd.DataFrame() if soft_only else refs[refs["values"] == vlabel]
+        r = refs[refs["values"] == vlabel]
         _front_panel(ax, part, r, ycol, cols, options, knorm, cmap)
+        if ycol == FRAGMENTS:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            top = max([1.0] + part[ycol].astype(float).tolist() + r[ycol].astype(float).tolist())
+            ax.set_ylim(-0.05 * top - 0.3, top * 1.08 + 0.3)
         n_front = int((~part["dominated"].astype(bool)).sum())
         ax.set_title(f"{vlabel}: {n_front} of {len(part)} never dominated", fontsize=9, loc="left")
         ax.set_ylabel(ylabel, fontsize=8)
@@ -205,7 +209,7 @@ def stability_figure(stab: pd.DataFrame, geo: Geography, models: list[str]) -> b
     ax.set_axis_off()
     bar = fig.colorbar(ScalarMappable(norm, cmap), ax=ax, shrink=0.45, location="right", ticks=bounds[:-2] + [1.0])
     bar.ax.yaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
-    bar.set_label("share of plans with the LAD's usual in-area neighbours", fontsize=8)
+    bar.set_label("share of plans in which the LAD's area is its most frequent one", fontsize=8)
     fig.suptitle("Stability of each LAD across value models", x=0.01, ha="left", fontsize=12, fontweight="bold")
     ax.set_title(f"Value models: {', '.join(models)}. Pale: the LAD's area changes with the value model.",
                  fontsize=8, loc="left")
@@ -290,10 +294,10 @@ def grid_markdown(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame, counts: G
                   "groups of options that differ only in the value model).")
         unstable = stab[stab["stability"] < 1].head(10)
         if len(unstable):
-            md.append("Least stable LADs (share of plans with their usual in-area neighbours): "
+            md.append("Least stable LADs (share of plans in which the LAD's area is its most frequent one): "
                       + ", ".join(f"{r['name']} ({r['stability']:.0%})" for _, r in unstable.iterrows()) + ".")
         else:
-            md.append("Every LAD keeps its in-area neighbours under every value model.")
+            md.append("No value model changes any LAD's area.")
         md += ["", "See `coassignment.csv` (per pair) and `stability.csv`, `stability.png` (per LAD).", ""]
 
     bad = failures(table, grid.axes)

@@ -214,7 +214,7 @@ def test_coassignment_and_stability_across_value_models():
     assert co.loc[("r1c0", "r1c1"), "agreement"] == 0.5   # K=2: together under a only; K=3: apart under both
     assert co.loc[("r0c1", "r1c1"), "together_share"] == 0.25  # only the column split joins them
     s = stab.set_index("lad_code")["stability"]
-    # K=2: each LAD has a different in-area neighbour under a and b (modal share 1/2); K=3: the same (2/2).
+    # K=2: every LAD's area differs between a and b (modal share 1/2); K=3: the same under both (2/2).
     assert s.to_dict() == {"r0c0": 0.75, "r0c1": 0.75, "r1c0": 0.75, "r1c1": 0.75}
 
 
@@ -238,7 +238,7 @@ def cluster():
     from cpa.compare.cluster import ALLOWED_FAILURES
 
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                           silence_logs=40) as c:
             yield c
 
