@@ -42,7 +42,6 @@ import json
 import math
 import os
 import time
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
@@ -56,7 +55,7 @@ from ..io import atomic
 from ..io.plans import plan_csv_text, read_plan
 from ..options import SolveOptions, options_from_settings
 from ..values import MODELS, ContractValues
-from .scenario import SCENARIO_SETTINGS, _resolve, _setting, _settings, _unknown
+from .scenario import SCENARIO_SETTINGS, _resolve, _setting, _settings, _unknown, load_toml
 from .sweep import parse_k_values, solve_row
 from .table import SWEEP_COLUMNS
 
@@ -131,17 +130,7 @@ def _axis_values(path: Path, key: str, raw, base_dir: Path) -> list:
 
 def read_grid_scenario(path: str | os.PathLike) -> GridScenario:
     """Read and check a grid scenario (TOML); any problem is one :class:`CpaError` naming the file and key."""
-    p = Path(path)
-    if not p.exists():
-        raise CpaError(f"scenario file not found: {p}", "check the path (it is relative to the current directory)")
-    if p.is_dir():
-        raise CpaError(f"scenario file is a directory, not a file: {p}")
-    try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise CpaError(f"scenario {p} is not UTF-8 text ({exc.reason} at byte {exc.start})", GRID_HINT) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CpaError(f"scenario {p} is not valid TOML: {exc}", GRID_HINT) from None
+    p, doc = load_toml(path, GRID_HINT)
     for key in doc:
         if key not in GRID_TOP:
             hint = "a grid scenario lists [axes], not [[option]]s (that is `cpa compare --scenario`)" \

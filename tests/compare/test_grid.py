@@ -16,7 +16,6 @@ import pytest
 from click.testing import CliRunner
 
 from cpa.cli import main
-from cpa.compare import grid as grid_mod
 from cpa.compare.grid import (MAX_SOLVES, ResultStore, expand_grid, load_values, needs_solve, read_grid_scenario,
                               results_table, run_grid, solve_key)
 from cpa.compare.tradeoffs import mark_dominated, never_dominated, non_dominated, robustness
