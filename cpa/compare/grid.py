@@ -371,7 +371,7 @@ def _check_rules(geo: Geography, values: ContractValues, options: SolveOptions, 
     """Groups kept whole and locks that no K can satisfy (e.g. two labels in one PFA) are refused now."""
     if not options.keep_whole and not options.locks:
         return
-    key = (values.fingerprint, options.coterminous, options.keep_whole, options.locks)
+    key = (options.coterminous, options.keep_whole, options.locks)  # what the blocks are made of
     if key in seen:
         return
     seen.add(key)
