@@ -325,7 +325,8 @@ def expand_grid(scenario: GridScenario, geo: Geography, values: dict[str, Contra
             raise CpaError(f"scenario {p}: {what}: {exc.message}", exc.hint) from None
         return opts
 
-    # Each axis value and each set alone first, so that an error names one key; then every combination.
+    # The defaults, then each axis value and each set alone, so that an error names one key; then every combination.
+    build(scenario.ks[0], settings_of({}, {}), "[defaults] (with the command line's flags)")
     for name, vals in scenario.axes.items():
         for v in vals:
             build(scenario.ks[0], settings_of({}, {name: v}), f"{_where(name)} = {_shown(v)}")

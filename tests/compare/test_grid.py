@@ -98,6 +98,7 @@ def math_prod(sizes: dict) -> int:
      "[sets.a] sets coterminous, which is also an axis"),
     ("[axes]\nareas = [16]\n[sets.a]\nw-travel = -1", "[sets.a]: --w-travel must be at least 0"),
     ("[[option]]\nname = 'x'\nareas = 16", "a grid scenario lists [axes]"),
+    ("[defaults]\ngap = 2\n[axes]\nareas = [16]\nseed = [1]", "[defaults] (with the command line's flags): --gap"),
 ])
 def test_bad_scenarios_are_refused_naming_the_key(tmp_path, geo, values, text, message):
     path = scenario(tmp_path, text)
@@ -334,3 +335,26 @@ def test_cli_grid_on_a_scheduler_writes_the_table_and_pictures_then_reruns_from_
     r = CliRunner().invoke(main, ["grid", str(path), "--out", str(out), "--format", "json", *geo_args])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["solves"] == {"total": 8, "solved": 0, "cached": 8, "failed": 0}
+
+
+@pytest.mark.slow
+def test_cli_sweep_runs_on_the_same_cluster(tmp_path, cluster):
+    out = tmp_path / "sw"
+    r = CliRunner().invoke(main, ["sweep", "--areas", "1-3", "--boundaries", str(CORPUS / "grid.geojson"),
+                                  "--code-column", "code", "--pfa-column", "pfa", "--values",
+                                  str(CORPUS / "values.csv"), "--scheduler", cluster.scheduler_address,
+                                  "--time-limit", "20", "--out", str(out), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)["rows"]
+    assert [(row["K"], row["status"]) for row in rows] == [(1, "optimal"), (2, "optimal"), (3, "infeasible")]
+
+
+def test_an_unreachable_scheduler_is_one_message(tmp_path, monkeypatch):
+    monkeypatch.setattr("cpa.compare.cluster.CONNECT_TIMEOUT_S", 1)
+    path = scenario(tmp_path, "[axes]\nareas = [1]\n")
+    r = CliRunner().invoke(main, ["grid", str(path), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:1",
+                                  "--boundaries", str(CORPUS / "grid.geojson"), "--code-column", "code",
+                                  "--pfa-column", "pfa", "--values", str(CORPUS / "values.csv"), "--quiet"])
+    assert r.exit_code == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:1" in r.output and "dask scheduler" in r.output
+    assert "Traceback" not in r.output
