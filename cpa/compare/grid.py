@@ -58,6 +58,7 @@ from ..values import MODELS, ContractValues
 from .scenario import SCENARIO_SETTINGS, _resolve, _setting, _settings, _unknown, load_toml
 from .sweep import parse_k_values, solve_row
 from .table import SWEEP_COLUMNS
+from .tradeoffs import mark_dominated
 
 #: A product larger than this needs an explicit yes (``--yes``).
 MAX_SOLVES = 500
@@ -511,7 +512,10 @@ def _failure_row(point: GridPoint, exc: BaseException) -> dict:
     row = dict.fromkeys(SWEEP_COLUMNS)
     row.update(K=point.options.k, status="error")
     if isinstance(exc, KilledWorker):
-        row["reason"] = (f"every worker that ran it died (out of memory, or killed): {exc} "
+        last = getattr(getattr(exc, "last_worker", None), "address", "?")
+        tries = getattr(exc, "allowed_failures", None)
+        row["reason"] = (f"every worker that ran it died (out of memory, or killed; "
+                         f"{'' if tries is None else f'{tries + 1} tries, '}the last on {last}) "
                          "(hint: run the grid again to retry it)")
     else:
         row["reason"] = f"{type(exc).__name__}: {exc}".strip()
@@ -600,7 +604,9 @@ def run_grid(grid: Grid, geo: Geography, store: ResultStore, *, workers: int | N
 # ---------------------------------------------------------------------------------------------- table
 def results_table(grid: Grid, rows: dict[str, dict]) -> pd.DataFrame:
     """One row per point: the axes, then status, objective, bound, gap, time, objective terms and the
-    plan-level scorecard, the solver version, the key and the stored plan file."""
+    plan-level scorecard, the solver version, the key, the stored plan file and whether another plan under
+    the same value model has less travel and better balance (``dominated``; see
+    ``cpa/data/schemas/grid.schema.json``)."""
     records = []
     for point in grid.points:
         row = rows.get(point.key) or {}
@@ -618,6 +624,7 @@ def results_table(grid: Grid, rows: dict[str, dict]) -> pd.DataFrame:
     for col in grid.axes[1:]:
         if df[col].map(lambda v: isinstance(v, str)).any():  # a text column ("none", names): numbers as text too
             df[col] = df[col].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+    df["dominated"] = mark_dominated(df)
     return df
 
 

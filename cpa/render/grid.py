@@ -311,7 +311,7 @@ def grid_markdown(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame, counts: G
 
     headers = ["K", "values"] + _option_columns(grid) + ["status", "gap", "seconds", "travel km", "balance %",
                                                          "smallest £m", "dominated"]
-    dom = mark_dominated(table)
+    dom = table["dominated"]
     body = [[str(r["K"]), str(r["values"])] + [str(r[c]) for c in _option_columns(grid)]
             + [r["status"], _fmt(r["gap"], ".2%"), _fmt(r["seconds"], ".1f"), _fmt(r[TRAVEL], ".1f"),
                _fmt(r[BALANCE], ".1f"), _fmt(r["value_min_m"], ",.1f"),
@@ -327,7 +327,7 @@ def render_grid(grid: Grid, table: pd.DataFrame) -> str:
     from .text import text_table
 
     cols = _option_columns(grid)
-    dom = mark_dominated(table)
+    dom = table["dominated"]
     headers = ["K", "values"] + cols + ["status", "gap", "seconds", "travel km", "balance %", "smallest £m",
                                         "front"]
     body = [[str(r["K"]), str(r["values"])] + [str(r[c]) for c in cols]
@@ -356,9 +356,8 @@ def grid_files(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame, counts: Grid
                co: pd.DataFrame | None, stab: pd.DataFrame | None) -> dict[str, str | bytes]:
     """Relative path -> contents of every summary file of a grid, rendered in memory."""
     files: dict[str, str | bytes] = {}
-    out_table = table.assign(dominated=mark_dominated(table))
-    files["grid.parquet"] = parquet_bytes(out_table)
-    files["grid.csv"] = csv_text(out_table)
+    files["grid.parquet"] = parquet_bytes(table)
+    files["grid.csv"] = csv_text(table)
     if len(refs):
         files["references.csv"] = csv_text(refs)
     files.update(curve_figures(grid, table, refs))

@@ -157,6 +157,20 @@ def test_what_is_solved_again(status, retry, again):
     assert needs_solve(None if status is None else {"status": status}, retry) is again
 
 
+def test_a_failed_solve_is_a_row_with_its_reason(grid3):
+    from distributed import KilledWorker
+
+    from cpa.compare.grid import GridPoint, _failure_row
+
+    point = GridPoint({"K": 2, "values": "grid"}, "grid", SolveOptions(k=2), "key")
+    worker = type("Worker", (), {"address": "tcp://127.0.0.1:1"})()
+    row = _failure_row(point, KilledWorker("cpa-solve-key", worker, allowed_failures=3))
+    assert row["status"] == "error" and row["K"] == 2 and "every worker that ran it died" in row["reason"]
+    assert needs_solve(row)  # tried again on the next run
+    row = _failure_row(point, ZeroDivisionError("division by zero"))
+    assert row["reason"] == "ZeroDivisionError: division by zero"
+
+
 def test_store_writes_the_plan_then_the_row(tmp_path):
     store = ResultStore(tmp_path)
     row = store.put("abc", {"status": "optimal", "K": 2}, "lad_code,area,area_name\nr0c0,A,A\n")
@@ -326,6 +340,12 @@ def test_cli_grid_on_a_scheduler_writes_the_table_and_pictures_then_reruns_from_
     assert set(table["status"]) == {"optimal"}
     assert {"K", "values", "coterminous", "status", "objective", "bound", "gap", "seconds", "mean_travel_km",
             "term_balance_pct", "value_min_m", "pfas_split", "dominated", "key"} <= set(table.columns)
+    from tests.cli.test_contract import schema, validator
+
+    check = validator("grid")
+    for row in doc["rows"]:
+        check.validate(row)
+    assert list(csv.columns) == ["K", "values", "coterminous"] + schema("grid")["x-column-order"]
     for name in ("curves_values.png", "curves_even.png", "pareto.png", "pareto_fragments.png", "stability.png",
                  "coassignment.csv", "stability.csv", "grid.md"):
         assert (out / name).stat().st_size > 0, name
