@@ -177,8 +177,7 @@ def robustness(table: pd.DataFrame, plans: dict[str, pd.Series], geo: Geography,
     groups = [idx.to_numpy() for _, idx in rows.groupby(option_axes(axes), sort=False, dropna=False).groups.items()
               if len(idx) >= 2] if len(models) >= 2 else []
     if groups:
-        agree = np.array([[together[g, j].all() or not together[g, j].any() for j in range(len(pairs))]
-                          for g in groups])
+        agree = np.array([together[g].all(axis=0) | ~together[g].any(axis=0) for g in groups])
         co["groups"] = len(groups)
         co["agreement"] = agree.mean(axis=0)
     else:

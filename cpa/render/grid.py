@@ -245,14 +245,18 @@ def grid_markdown(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame, counts: G
            "term), or is equal on one and better on the other.", ""]
     if nd["value_models"] > 1:
         if nd["options"]:
-            md.append(f"Never dominated under any of the {nd['value_models']} value models: "
+            md.append(f"Never dominated, under each of the {nd['value_models']} value models: "
                       + "; ".join(describe(o) for o in nd["options"]) + ".")
             md.append("")
-            md.append("K never dominated (with some option) under every value model: "
+            md.append("K with an option that is never dominated under any value model: "
                       + ", ".join(map(str, nd["ks"])) + ".")
         else:
             md.append(f"No option is on the front under all {nd['value_models']} value models.")
         md.append("")
+    unproven = int((table["status"] == "feasible").sum())
+    if unproven:
+        md += [f"{unproven} of the plans are not proven optimal (time limit): a better plan may exist for those "
+               "options, so their place relative to the front is provisional (hollow markers in the pictures).", ""]
     for v, front in nd["per_values"].items():
         n_solved = int(((table["values"] == v) & table["status"].isin(("optimal", "feasible"))).sum())
         ks = sorted({int(o["K"]) for o in front})
