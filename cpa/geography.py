@@ -18,6 +18,7 @@ import hashlib
 import importlib.resources
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
@@ -25,6 +26,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import CpaError, list_items
+
+if TYPE_CHECKING:
+    from .io.repair import RepairSummary
 
 #: The embedded geography's files, found through the installed package (never the checkout).
 EMBEDDED_FILES = ("units.csv", "pfas.csv", "adjacency.csv", "reference_plans.csv", "lad23.geojson")
@@ -82,6 +86,8 @@ class Geography:
     distance_note: str = "great-circle km between population-weighted centroids (LAD means of ONS MSOA 2021 PWCs)"
     #: CRS for areas and perimeters; None picks the UTM zone of the data.
     projected_crs: str | int | None = None
+    #: What the load-time boundary repair changed (a ``cpa.io.repair.RepairSummary``); None: nothing.
+    repair: "RepairSummary | None" = None
 
     # ----------------------------------------------------------- constructors
     @classmethod
@@ -242,6 +248,7 @@ class Geography:
             "pfas": len(self.pfa_members),
             "links": {t: int((self.links["link_type"] == t).sum()) for t in LINK_TYPES},
             "connected": nx.is_connected(g) if self.n else False,
+            "boundary_repair": None if self.repair is None else self.repair.to_dict(),
         }
 
 

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 import pandas as pd
-import shapely
 
 from .errors import CpaError
 from .geography import Geography
+from .geometry import dissolve
 from .options import RENAMED, check_value_rules
 from .plan import Plan
 from .rules import scorecard_rules
@@ -93,7 +93,7 @@ def polsby_popper(plan: Plan, geo: Geography) -> pd.DataFrame:
     geoms = geo.geometry_projected
     rows = {}
     for area, units in plan.members().items():
-        shape = shapely.coverage_union_all(geoms.loc[units].values)
+        shape = dissolve(geoms.loc[units].values)
         a, p = shape.area, shape.length
         land = geo.units["area_sqkm"].loc[units].sum()
         rows[area] = {"land_area_sqkm": float(land if np.isfinite(land) else a / 1e6),

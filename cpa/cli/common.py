@@ -19,6 +19,11 @@ def geography_options(f):
         click.option("--pfa-column", default=None, help="Group (PFA) code column in --boundaries."),
         click.option("--links", "links_file", type=click.Path(dir_okay=False),
                      help="CSV a,b[,link_type,name] of extra links (bridges, ferries) for --boundaries."),
+        click.option("--snap", type=float, default=1.0, show_default=True,
+                     help="Metres: --boundaries vertices this close are snapped together so that neighbours "
+                          "share edges (0: off)."),
+        click.option("--sliver", type=float, default=100.0, show_default=True,
+                     help="Square metres: gaps between --boundaries units smaller than this are closed (0: off)."),
         click.option("--value-model", default="crime", show_default=True,
                      help="Demand model for contract value: crime, adults, population, males18_49, budget2003."),
         click.option("--values", "values_file", type=click.Path(dir_okay=False),
@@ -31,17 +36,28 @@ def geography_options(f):
     return f
 
 
-def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, value_model,
-                values_file, total):
-    """(geography, contract values) from the shared options."""
+def load_geography(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, quiet=False):
+    """The user's geography (``--boundaries``), or the embedded one; says on stderr what boundary repair
+    changed."""
     from ..geography import Geography
-    from ..io import read_geography, values_from_table
-    from ..values import DEFAULT_TOTAL_M, contract_values
+    from ..io import read_geography
 
     if boundaries_file:
-        geo = read_geography(boundaries_file, code_column, name_column, pfa_column, links=links_file)
-    else:
-        geo = Geography.default()
+        geo = read_geography(boundaries_file, code_column, name_column, pfa_column, links=links_file,
+                             snap=snap, sliver=sliver)
+        if geo.repair is not None:
+            note(quiet, f"cpa: {geo.repair.line()}")
+        return geo
+    return Geography.default()
+
+
+def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, value_model,
+                values_file, total, quiet=False):
+    """(geography, contract values) from the shared options; says on stderr what boundary repair changed."""
+    from ..io import values_from_table
+    from ..values import DEFAULT_TOTAL_M, contract_values
+
+    geo = load_geography(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, quiet)
     if values_file:
         values = values_from_table(geo, values_file, total)
     else:
@@ -63,12 +79,43 @@ def emit(text: str, out: str | None, quiet: bool = False) -> None:
         click.echo(text, nl=False)
 
 
+def score_flag_options(f):
+    """The thresholds the scorecard flags areas against (evaluate, edit)."""
+    opts = [
+        click.option("--min-value", type=float, help="Flag areas under this value (£m a year)."),
+        click.option("--max-share", type=float, help="Flag areas over this share of national value (percent)."),
+        click.option("--max-value", type=float, help="Flag areas over this value (£m a year)."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+#: The objective's mode and weights (solve, compare, sweep, edit).
+OBJECTIVE_OPTIONS = [
+    click.option("--coterminous", type=click.Choice(["strict", "soft", "off"]), default="strict",
+                 show_default=True, help="strict: never split a PFA; soft: splits cost --w-split each; "
+                 "off: PFAs ignored."),
+    click.option("--w-travel", type=float, default=1.0, show_default=True,
+                 help="Weight per km of value-weighted mean travel to the hub."),
+    click.option("--w-balance", type=float, default=1.0, show_default=True,
+                 help="Weight per percentage point of national value away from the mean, summed over areas."),
+    click.option("--w-split", type=float, default=5.0, show_default=True,
+                 help="Weight per extra PFA fragment (--coterminous soft)."),
+]
+
+
+def objective_options(f):
+    """The objective's mode and weights as options (edit; solve_options lists them among its own)."""
+    for opt in reversed(OBJECTIVE_OPTIONS):
+        f = opt(f)
+    return f
+
+
 def solve_options(f):
     """The commissioner's rules and the solver settings, shared by solve, compare and sweep."""
     opts = [
-        click.option("--coterminous", type=click.Choice(["strict", "soft", "off"]), default="strict",
-                     show_default=True, help="strict: never split a PFA; soft: splits cost --w-split each; "
-                     "off: PFAs ignored."),
+        OBJECTIVE_OPTIONS[0],
         click.option("--min-value", type=float, help="Market floor: no area under this value (£m a year)."),
         click.option("--max-value", type=float, help="No area over this value (£m a year)."),
         click.option("--max-share", type=float,
@@ -81,12 +128,7 @@ def solve_options(f):
         click.option("--lock", multiple=True, metavar="LAD=AREA",
                      help="Put a LAD in the area labelled AREA (repeatable; same label = same area)."),
         click.option("--start", metavar="PLAN", help="Warm start from a reference (e.g. trusts35) or plan file."),
-        click.option("--w-travel", type=float, default=1.0, show_default=True,
-                     help="Weight per km of value-weighted mean travel to the hub."),
-        click.option("--w-balance", type=float, default=1.0, show_default=True,
-                     help="Weight per percentage point of national value away from the mean, summed over areas."),
-        click.option("--w-split", type=float, default=5.0, show_default=True,
-                     help="Weight per extra PFA fragment (--coterminous soft)."),
+        *OBJECTIVE_OPTIONS[1:],
         click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
                      help="MIP solver for the restricted master (choosing K of the generated areas). The master "
                      "LP and the pricing MIPs always use HiGHS (highspy): they change incrementally."),
@@ -106,19 +148,12 @@ def solve_options(f):
 def build_solve_options(k, coterminous, min_value, max_value, max_share, max_pfas, keep_whole, lock, start,
                         w_travel, w_balance, w_split, solver, time_limit, gap, seed, threads):
     """SolveOptions from the CLI's values (£m, percent); SolveOptions checks every one of them."""
-    from ..options import SolveOptions, Weights
+    from ..options import options_from_settings
 
-    locks = []
-    for item in lock:
-        lad, sep, area = item.partition("=")
-        if not sep or not lad.strip() or not area.strip():
-            raise CpaError(f"--lock {item!r} is not LAD=AREA", "e.g. --lock E06000046=South")
-        locks.append((lad.strip(), area.strip()))
-    return SolveOptions(
-        k=k, coterminous=coterminous, min_value_m=min_value, max_value_m=max_value, max_share_pct=max_share,
-        max_pfas=max_pfas, keep_whole=tuple(keep_whole), locks=tuple(locks), start=start,
-        weights=Weights(travel=w_travel, balance=w_balance, split=w_split),
-        solver=solver, time_limit=time_limit, gap=gap, seed=seed, threads=threads)
+    return options_from_settings(
+        k, coterminous=coterminous, min_value=min_value, max_value=max_value, max_share=max_share,
+        max_pfas=max_pfas, keep_whole=keep_whole, lock=lock, start=start, w_travel=w_travel, w_balance=w_balance,
+        w_split=w_split, solver=solver, time_limit=time_limit, gap=gap, seed=seed, threads=threads)
 
 
 def explicit(ctx, params: dict) -> dict:

@@ -26,7 +26,7 @@ from .common import (build_solve_options, explicit, geography_options, load_inpu
 @output_options("table", "markdown", "csv", "json")
 @click.pass_context
 def compare_cmd(ctx, ks, refs, scenario, out_dir, fmt, quiet, boundaries_file, code_column, name_column, pfa_column,
-                links_file, value_model, values_file, total, **rules):
+                links_file, snap, sliver, value_model, values_file, total, **rules):
     """Compare solved options and existing plans side by side.
 
     Each --areas K is solved with the solve options (--time-limit applies to
@@ -68,7 +68,7 @@ def compare_cmd(ctx, ks, refs, scenario, out_dir, fmt, quiet, boundaries_file, c
                  "max_value_m": base.max_value_m}
     out_dir = out_dir or "compare"
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
-                              value_model, values_file, total)
+                              snap, sliver, value_model, values_file, total, quiet=quiet)
     options = [replace(o, solve=with_codes(o.solve, geo)) if o.solve is not None else o for o in options]
     highs_banner_to_stderr(quiet)
     with LiveStatus(quiet=quiet) as live:

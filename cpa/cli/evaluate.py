@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .app import main
-from .common import emit, geography_options, load_inputs, output_options
+from .common import emit, geography_options, load_inputs, output_options, score_flag_options
 
 
 @main.command()
@@ -13,9 +13,7 @@ from .common import emit, geography_options, load_inputs, output_options
 @geography_options
 @output_options("table", "csv", "json", "markdown")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of the terminal.")
-@click.option("--min-value", type=float, help="Flag areas under this value (£m a year).")
-@click.option("--max-share", type=float, help="Flag areas over this share of national value (percent).")
-@click.option("--max-value", type=float, help="Flag areas over this value (£m a year).")
+@score_flag_options
 def evaluate(plan, fmt, quiet, out, min_value, max_share, max_value, **inputs):
     """Score PLAN: a reference (pfa43, trusts35, crc21, regions12) or a plan file (CSV/GeoJSON).
 
@@ -27,7 +25,7 @@ def evaluate(plan, fmt, quiet, out, min_value, max_share, max_value, **inputs):
     from ..metrics import scorecard
     from ..render.text import render_scorecard
 
-    geo, values = load_inputs(**inputs)
+    geo, values = load_inputs(**inputs, quiet=quiet)
     card = scorecard(read_plan(plan, geo), geo, values, min_value_m=min_value, max_share_pct=max_share,
                      max_value_m=max_value)
     emit(render_scorecard(card, fmt), out, quiet)

@@ -23,7 +23,7 @@ def report_dict(report) -> dict:
 @click.option("--map", "with_map", is_flag=True, help="Also write map.html next to the plan.")
 @output_options("table", "markdown", "json")
 def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_column, pfa_column, links_file,
-          value_model, values_file, total, **rules):
+          snap, sliver, value_model, values_file, total, **rules):
     """Draw K contract package areas and prove how good they are.
 
     Writes OUT/plan.csv, OUT/plan.geojson and OUT/run.json (solver, version,
@@ -41,7 +41,7 @@ def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_c
 
     options = build_solve_options(k, **rules)
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
-                              value_model, values_file, total)
+                              snap, sliver, value_model, values_file, total, quiet=quiet)
     options = with_codes(options, geo)
     highs_banner_to_stderr(quiet)
     with LiveStatus(quiet=quiet) as live:

@@ -15,12 +15,15 @@ from .common import (build_solve_options, geography_options, load_inputs, note, 
               help="K values: a range A-B, a list 12,16,21 or both (6-10,35); repeatable.")
 @solve_options
 @geography_options
-@click.option("--jobs", type=int, default=None, help="Solves run at once, one process each [default: CPUs].")
+@click.option("--jobs", type=int, default=None,
+              help="Solves run at once, one local Dask worker process each [default: CPUs].")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run the solves on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="sweep", show_default=True,
               help="Folder for sweep.csv and the PNG curves.")
 @output_options("table", "csv", "json")
-def sweep_cmd(k_specs, jobs, out_dir, fmt, quiet, boundaries_file, code_column, name_column, pfa_column, links_file,
-              value_model, values_file, total, **rules):
+def sweep_cmd(k_specs, jobs, scheduler, out_dir, fmt, quiet, boundaries_file, code_column, name_column, pfa_column,
+              links_file, snap, sliver, value_model, values_file, total, **rules):
     """Solve every K in a range and draw how the plans change with K.
 
     --time-limit is PER K (each solve gets the full limit), so a sweep of n
@@ -29,7 +32,8 @@ def sweep_cmd(k_specs, jobs, out_dir, fmt, quiet, boundaries_file, code_column, 
     under strict coterminosity, or a --min-value floor too high) is a row with
     its reason, not an error. Writes OUT/sweep.csv and curves against K
     (travel, balance, smallest contract, splits, solve time) marking K = 16,
-    21, 35 and the reference plans.
+    21, 35 and the reference plans. Solves run on a local Dask cluster
+    (--jobs processes), or on a running one with --scheduler, as for grid.
     """
     from ..compare import parse_k_values, reference_points, render_sweep, sweep
     from ..io.safe import csv_text
@@ -41,7 +45,7 @@ def sweep_cmd(k_specs, jobs, out_dir, fmt, quiet, boundaries_file, code_column, 
         raise CpaError(f"--jobs must be at least 1, got {jobs}", "e.g. --jobs 2")
     base = build_solve_options(ks[0], **rules)
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
-                              value_model, values_file, total)
+                              snap, sliver, value_model, values_file, total, quiet=quiet)
     base = with_codes(base, geo)
     highs_banner_to_stderr(quiet)
     shown = ", ".join(map(str, ks)) if len(ks) < 8 else f"{ks[0]}..{ks[-1]} ({len(ks)} values)"
@@ -55,7 +59,7 @@ def sweep_cmd(k_specs, jobs, out_dir, fmt, quiet, boundaries_file, code_column, 
             live.log(f"[{done}/{n}] K={row['K']}: {row['status']}{gap}  {row['seconds']:.1f} s{why}")
             live.update(done=done)
 
-        df = sweep(ks, base, geo, values, jobs=jobs, progress=progress)
+        df = sweep(ks, base, geo, values, jobs=jobs, progress=progress, scheduler=scheduler)
     paths = write_sweep(df, out_dir, reference_points(geo, values))
     if fmt == "json":
         print_document("sweep", {"rows": df.to_dict(orient="records"), "files": [str(p) for p in paths]})

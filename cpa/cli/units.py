@@ -26,7 +26,7 @@ def units(query, kinds, fmt, quiet, **inputs):
     from ..io.safe import csv_text
     from ..render.text import text_table
 
-    geo, values = load_inputs(**inputs)
+    geo, values = load_inputs(**inputs, quiet=quiet)
     kinds = kinds or ("lad", "pfa")
     region = {}
     if "regions12" in geo.references:

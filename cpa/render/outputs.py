@@ -36,6 +36,11 @@ def run_report(result: SolveResult) -> dict:
     return report.to_dict() if hasattr(report, "to_dict") else dict(report)
 
 
+def repair_record(geo: Geography) -> dict:
+    """``{"boundary_repair": ...}`` when loading changed the user's boundaries, for run.json; else nothing."""
+    return {} if geo.repair is None else {"boundary_repair": geo.repair.to_dict()}
+
+
 def solve_output_texts(result: SolveResult, geo: Geography, values: ContractValues,
                        with_map: bool = False) -> dict[str, str]:
     """File name -> contents for ``plan.csv``, ``plan.geojson``, ``run.json`` (and ``map.html``)."""
@@ -43,7 +48,8 @@ def solve_output_texts(result: SolveResult, geo: Geography, values: ContractValu
     texts = {
         "plan.csv": plan_csv_text(plan),
         "plan.geojson": plan_geojson_text(plan, geo, card.areas),
-        "run.json": dumps({"schema_version": SCHEMA_VERSION, **run_report(result), "scorecard": card.summary}) + "\n",
+        "run.json": dumps({"schema_version": SCHEMA_VERSION, **run_report(result), **repair_record(geo),
+                           "scorecard": card.summary}) + "\n",
     }
     if with_map:
         m = interactive_map([(plan.label, plan, card)], geo, values)
