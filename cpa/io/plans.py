@@ -20,6 +20,7 @@ from ..errors import CpaError, list_items
 from ..geography import Geography
 from ..plan import Plan, cell_text, reference_hint, reference_plan
 from . import atomic
+from .safe import csv_text
 from .tables import blank_rows, existing_file, read_csv
 
 
@@ -99,7 +100,7 @@ def _read_plan_geojson(path: Path) -> Plan:
 
 def plan_csv_text(plan: Plan) -> str:
     """The plan as CSV ``lad_code,area,area_name``."""
-    return plan.to_frame().to_csv(index=False, lineterminator="\n")
+    return csv_text(plan.to_frame())
 
 
 def write_plan_csv(plan: Plan, path: str | os.PathLike) -> Path:
