@@ -63,7 +63,18 @@ var CpaLabels = L.Layer.extend({
                 lab.line.style.transform += ' rotate(' + Math.atan2(dy, dx) + 'rad)';
             }
         });
-        // Names beside their numbers (right, left, below, above) where they overlap nothing.
+        // Names beside their numbers (right, left, below, above) where they overlap nothing, stay in
+        // the map's frame and clear of the title and legend column.
+        var topLeft = map.containerPointToLayerPoint([0, 0]), size = map.getSize();
+        var inside = function (r) {
+            return r.x >= topLeft.x + 2 && r.y >= topLeft.y + 2 && r.x + r.w <= topLeft.x + size.x - 2 &&
+                r.y + r.h <= topLeft.y + size.y - 2;
+        };
+        var side = document.querySelector('.cpa-side');
+        if (side && side.offsetParent) {
+            var sb = side.getBoundingClientRect(), cb = map.getContainer().getBoundingClientRect();
+            placed.push({x: topLeft.x + sb.left - cb.left, y: topLeft.y + sb.top - cb.top, w: sb.width, h: sb.height});
+        }
         this._labels.forEach(function (lab) {
             var el = lab.name, s = lab.spot;
             el.style.display = '';
@@ -73,7 +84,7 @@ var CpaLabels = L.Layer.extend({
             var fit = null;
             for (var i = 0; i < tries.length && !fit; i++) {
                 var r = {x: Math.round(tries[i].x), y: Math.round(tries[i].y), w: w, h: h};
-                if (free(r)) { fit = r; }
+                if (inside(r) && free(r)) { fit = r; }
             }
             if (fit) { put(el, fit); } else { el.style.display = 'none'; }
         });
