@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..errors import CpaError
@@ -16,8 +18,11 @@ from .common import build_solve_options, geography_options, load_inputs, solve_o
 @geography_options
 @click.option("--jobs", type=int, default=None, help="Solves run at once, one process each [default: CPUs].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="sweep", show_default=True,
-              help="Folder for sweep.csv and the PNG curves.")
-def sweep_cmd(k_specs, jobs, out_dir, boundaries_file, code_column, name_column, pfa_column, links_file,
+              help="Folder for sweep.csv, the PNG curves and every K's plan files (k16/plan.csv, ...).")
+@click.option("--maps", "map_specs", default="12,16,21,35", show_default=True, metavar="KS",
+              help="The Ks whose plans are drawn side by side in sweep_maps.png (those the sweep solves; "
+                   "if none, four spread over the range).")
+def sweep_cmd(k_specs, jobs, out_dir, map_specs, boundaries_file, code_column, name_column, pfa_column, links_file,
               value_model, values_file, total, **rules):
     """Solve every K in a range and draw how the plans change with K.
 
@@ -25,14 +30,16 @@ def sweep_cmd(k_specs, jobs, out_dir, boundaries_file, code_column, name_column,
     Ks takes up to n x limit / jobs. Progress (K, status, gap, seconds) goes
     to stderr as each K finishes. An infeasible K (e.g. K > 43 under strict
     coterminosity, or a --min-value floor too high) is a row with its reason,
-    not an error. Writes OUT/sweep.csv and curves against K (travel, balance,
+    not an error. Writes OUT/sweep.csv, curves against K (travel, balance,
     smallest contract, splits, solve time) marking K = 16, 21, 35 and the
-    reference plans.
+    reference plans, every K's plan files in OUT/k16/plan.csv, plan.geojson,
+    run.json, ..., and the plans of --maps Ks side by side in sweep_maps.png.
     """
-    from ..compare import parse_k_values, reference_points, render_sweep, sweep
+    from ..compare import parse_k_values, reference_points, render_sweep, sweep_results
     from ..render.outputs import write_sweep
 
     ks = parse_k_values(k_specs)
+    map_ks = parse_k_values(map_specs)
     if jobs is not None and jobs < 1:
         raise CpaError(f"--jobs must be at least 1, got {jobs}")
     base = build_solve_options(ks[0], **rules)
@@ -46,7 +53,10 @@ def sweep_cmd(k_specs, jobs, out_dir, boundaries_file, code_column, name_column,
 
     click.echo(f"sweeping K = {', '.join(map(str, ks)) if len(ks) < 8 else f'{ks[0]}..{ks[-1]} ({len(ks)} values)'}"
                f", up to {base.time_limit:g} s each", err=True)
-    df = sweep(ks, base, geo, values, jobs=jobs, progress=progress)
-    paths = write_sweep(df, out_dir, reference_points(geo, values))
+    df, results = sweep_results(ks, base, geo, values, jobs=jobs, progress=progress)
+    paths = write_sweep(df, out_dir, reference_points(geo, values), results=results, geo=geo, values=values,
+                        map_ks=map_ks)
     click.echo(render_sweep(df), nl=False)
-    click.echo("wrote " + ", ".join(str(p) for p in paths), err=True)
+    top = sorted({str(p) for p in paths if p.parent == Path(out_dir)})
+    click.echo(f"wrote {len(paths)} files: " + ", ".join(top) + f" and {len(results)} plan folders (k{ks[0]}/...)",
+               err=True)

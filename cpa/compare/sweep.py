@@ -22,6 +22,7 @@ from ..geography import Geography
 from ..io.plans import read_plan
 from ..metrics import scorecard
 from ..optimise import SolveOptions, solve
+from ..optimise.solve import SolveResult
 from ..optimise.blocks import build_blocks
 from ..values import ContractValues
 from .table import SUMMARY_COLUMNS, SWEEP_COLUMNS
@@ -29,6 +30,8 @@ from .table import SUMMARY_COLUMNS, SWEEP_COLUMNS
 
 #: Where the curves of a sweep get vertical markers: the CRC, trust and region eras' numbers of areas.
 SWEEP_MARKERS = (16, 21, 35)
+#: The Ks drawn as small maps beside the curves, when the sweep has them.
+SWEEP_MAPS = (12, 16, 21, 35)
 #: Reference plans drawn as labelled points on the sweep curves.
 SWEEP_REFERENCES = ("trusts35", "crc21", "regions12")
 
@@ -60,6 +63,12 @@ def _one_line(exc: CpaError) -> str:
 
 def sweep_row(geo: Geography, values: ContractValues, options: SolveOptions) -> dict:
     """Solve one K and return its sweep row; an infeasible K or no plan in time is a row, not an error."""
+    return sweep_solve(geo, values, options)[0]
+
+
+def sweep_solve(geo: Geography, values: ContractValues, options: SolveOptions) -> tuple[dict, SolveResult | None]:
+    """Solve one K: its sweep row and the solve's result (None when the K has no plan)."""
+    result = None
     row = dict.fromkeys(SWEEP_COLUMNS)
     row["K"] = options.k
     t0 = time.perf_counter()
@@ -73,13 +82,15 @@ def sweep_row(geo: Geography, values: ContractValues, options: SolveOptions) -> 
         row.update(status="error", reason=_one_line(exc))
     else:
         r, s = result.report, result.scorecard.summary
+        if result.plan is None:
+            result = None
         row.update(status=r["status"], gap=r["gap"], objective=r["objective"], bound=r["bound"],
                    plan_hash=r.get("plan_hash"), seconds=r["wall_seconds"],
                    **{f"term_{k}": v for k, v in r["terms"].items()},
                    **{c: s.get(c) for c in SUMMARY_COLUMNS + ("pfa_fragments",)})
     if row["seconds"] is None:
         row["seconds"] = round(time.perf_counter() - t0, 3)
-    return row
+    return row, result
 
 
 def _ignore_sigint() -> None:
@@ -90,7 +101,16 @@ def _ignore_sigint() -> None:
 def sweep(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, values: ContractValues,
           jobs: int | None = None, progress: Callable[[dict, int, int], None] | None = None,
           executor: concurrent.futures.Executor | None = None) -> pd.DataFrame:
-    """Solve each K with ``base_options`` (its ``k`` is replaced; its time limit applies to each K).
+    """The sweep table of :func:`sweep_results` alone."""
+    return sweep_results(k_values, base_options, geo, values, jobs, progress, executor)[0]
+
+
+def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, values: ContractValues,
+                  jobs: int | None = None, progress: Callable[[dict, int, int], None] | None = None,
+                  executor: concurrent.futures.Executor | None = None
+                  ) -> tuple[pd.DataFrame, dict[int, SolveResult]]:
+    """Solve each K with ``base_options`` (its ``k`` is replaced; its time limit applies to each K);
+    returns the sweep table and every K's solve result (plan, scorecard, report) that found a plan.
 
     Each K is one task, ``sweep_row(geo, values, options)``, that carries all
     its inputs as data, so any ``concurrent.futures.Executor`` can run it (a
@@ -117,22 +137,26 @@ def sweep(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, v
     if jobs > 1 and opts.threads is None:
         opts = replace(opts, threads=max(1, cpus // jobs))
     rows: dict[int, dict] = {}
+    results: dict[int, SolveResult] = {}
 
-    def done(row):
+    def done(outcome):
+        row, result = outcome
         rows[row["K"]] = row
+        if result is not None:
+            results[row["K"]] = result
         if progress:
             progress(row, len(rows), len(ks))
 
     if executor is None and jobs == 1:
         for k in ks:
-            done(sweep_row(geo, values, replace(opts, k=k)))
+            done(sweep_solve(geo, values, replace(opts, k=k)))
     else:
         own = executor is None
         if own:
             # spawn, not fork: the parent may hold solver threads, and forking a threaded process can deadlock.
             executor = concurrent.futures.ProcessPoolExecutor(
                 jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint)
-        futures = [executor.submit(sweep_row, geo, values, replace(opts, k=k)) for k in ks]
+        futures = [executor.submit(sweep_solve, geo, values, replace(opts, k=k)) for k in ks]
         try:
             for fut in concurrent.futures.as_completed(futures):
                 done(fut.result())
@@ -151,7 +175,7 @@ def sweep(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, v
     for col in ("K", "areas", "pfas_split", "trusts_split", "pfa_fragments", "term_pfa_fragments"):
         df[col] = pd.array([None if v is None or (isinstance(v, float) and math.isnan(v)) else int(round(v))
                             for v in df[col]], dtype="Int64")
-    return df
+    return df, {k: results[k] for k in sorted(results)}
 
 
 def reference_points(geo: Geography, values: ContractValues,

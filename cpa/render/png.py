@@ -33,9 +33,9 @@ NAME_ON_MAP_CHARS = 22
 
 
 def draw_plan(ax, plan: Plan, card: Scorecard, geo: Geography, colours: dict[str, str], names: bool,
-              fontsize: float = 7.0, hubs: bool = True) -> list:
-    """Draw the plan's areas, PFA outlines (split PFAs dashed red), hubs and labels on ``ax``; returns
-    the label texts (already moved apart)."""
+              fontsize: float = 7.0, hubs: bool = True, labels: bool = True) -> list:
+    """Draw the plan's areas, PFA outlines (split PFAs dashed red), hubs and (unless ``labels`` is
+    False) labels on ``ax``; returns the label texts (already moved apart)."""
     areas = plan_geodataframe(plan, geo)
     pfas = pfa_frame(geo)
     cut = pfas[pfas["area"].isin(split_pfas(plan, geo))]
@@ -48,6 +48,8 @@ def draw_plan(ax, plan: Plan, card: Scorecard, geo: Geography, colours: dict[str
         ax.scatter(hub["lon"], hub["lat"], s=8, c="white", edgecolors="black", linewidths=0.6, zorder=5)
     ax.set_axis_off()
     ax.set_aspect(1 / np.cos(np.radians(float(geo.units["lat"].mean()))))
+    if not labels:
+        return []
     numbers = area_numbers(card)
     points = label_points(plan, geo)
     halo = [patheffects.withStroke(linewidth=2.4, foreground="white")]
@@ -121,3 +123,29 @@ def static_png(plan: Plan, card: Scorecard, geo: Geography, path: str | os.PathL
     with atomic.atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)
     return Path(path)
+
+
+def sweep_maps_png(results: dict, geo: Geography, ks: list[int], dpi: int = 130) -> bytes:
+    """Small multiples: the plans of the chosen Ks side by side, each in its own colouring."""
+    from .figures import png_bytes
+    from .maps import area_colours
+
+    ks = [k for k in ks if k in results]
+    cols = min(4, len(ks))
+    rows = -(-len(ks) // cols)
+    fig = new_figure(4.2 * cols, 5.0 * rows + 0.6)
+    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax in axes[len(ks):]:
+        ax.set_axis_off()
+    for ax, k in zip(axes, ks):
+        r = results[k]
+        draw_plan(ax, r.plan, r.scorecard, geo, area_colours(r.plan, geo), names=False, hubs=False, labels=False)
+        s, rep = r.scorecard.summary, r.report
+        status = "proven optimal" if rep["status"] == "optimal" else (
+            "feasible, not proven" + ("" if rep.get("gap") is None else f" (gap {rep['gap']:.1%})"))
+        ax.set_title(f"K = {k}: {status}\nmean travel {s['mean_travel_km']:.1f} km, CV {s['value_cv']:.2f}, "
+                     f"smallest £{s['value_min_m']:,.1f}m", fontsize=8.5)
+    fig.suptitle("The plans at chosen K (neighbouring areas never share a colour)", fontsize=11, x=0.01, ha="left")
+    fig.text(0.01, 0.008, SOURCE_LINE, fontsize=6.5, color="#444")
+    return png_bytes(fig, dpi=dpi)
