@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 import numpy as np
-import pandas as pd
 
 from .geography import Geography
 from .plan import Plan
@@ -167,9 +166,12 @@ class _Namer:
 
     def __init__(self, geo: Geography, values: ContractValues):
         self.geo = geo
-        self.value = values.by_unit.reindex(geo.units.index).fillna(0.0).astype(float)
-        self.pfa_of = geo.pfa_of
-        self.pfa_value = self.value.groupby(self.pfa_of).sum()
+        value = values.by_unit.reindex(geo.units.index).fillna(0.0).astype(float)
+        # plain dicts: the rule looks units up thousands of times
+        self.value = {u: float(v) for u, v in value.items()}
+        self.pfa_of = {u: str(p) for u, p in geo.pfa_of.items()}
+        self.unit_name = {u: str(n) for u, n in geo.units["name"].items()}
+        self.pfa_value = {p: float(v) for p, v in value.groupby(geo.pfa_of).sum().items()}
         named = [p for p in geo.pfa_members if geo.pfa_name(p) not in ("", p)]
         #: PFAs with names worth showing (a user file may give only codes)
         self.pfas_named = len(named) >= max(1, len(geo.pfa_members) // 2)
@@ -177,7 +179,8 @@ class _Namer:
         self.historical = self._historical()
         self.groups = self._groups()
         lat, lon = geo.units["lat"].astype(float), geo.units["lon"].astype(float)
-        self.xy = pd.DataFrame({"x": lon * 111.32 * np.cos(np.radians(lat.mean())), "y": lat * 110.57})
+        x, y = lon * 111.32 * np.cos(np.radians(lat.mean())), lat * 110.57
+        self.xy = {u: (float(a), float(b)) for u, a, b in zip(geo.units.index, x, y)}
 
     # the vocabulary -------------------------------------------------------
     def _historical(self) -> dict[frozenset[str], str]:
@@ -190,7 +193,7 @@ class _Namer:
             for _, grp in ref.groupby("area"):
                 units = frozenset(grp["lad_code"])
                 name = str(grp["area_name"].iloc[0])
-                if len(set(self.pfa_of.loc[list(units)])) > 1 and len(name) <= MAX_CHARS:
+                if len({self.pfa_of[u] for u in units}) > 1 and len(name) <= MAX_CHARS:
                     out.setdefault(units, name)
         return out
 
@@ -202,7 +205,7 @@ class _Namer:
         ref = self.geo.references.get(REGIONS)
         if ref is not None:
             for name, grp in ref.groupby("area_name", sort=True):
-                pfas = frozenset(self.pfa_of.loc[list(grp["lad_code"])])
+                pfas = frozenset(self.pfa_of[u] for u in grp["lad_code"])
                 listed = all(self.geo.pfa_name(p) in str(name) for p in pfas)  # "Kent, Surrey & Sussex"
                 if len(pfas) > 1 and not listed:
                     out.setdefault(pfas, f"{name} region" if name in pfa_names else str(name))
@@ -212,21 +215,24 @@ class _Namer:
         if ref is not None:  # the embedded geography: England and Wales are names too
             country = self.geo.units["country"]
             for c in ("England", "Wales"):
-                pfas = frozenset(self.pfa_of[country == c])
+                pfas = frozenset(self.geo.pfa_of[country == c])
                 if pfas:
                     out.setdefault(pfas, c)
             out.setdefault(frozenset(known), "England & Wales")
         for units, name in self.historical.items():
-            pfas = frozenset(self.pfa_of.loc[list(units)])
+            pfas = frozenset(self.pfa_of[u] for u in units)
             listed = all(self.geo.pfa_name(p) in name or self.pfa_short[p] in name for p in pfas)
             if not listed and set().union(*(self.geo.pfa_members[p] for p in pfas)) == set(units):
                 out.setdefault(pfas, name)  # "Durham Tees Valley", not a list of its PFAs
         return [_Group(name, pfas) for pfas, name in sorted(out.items(), key=lambda kv: kv[1])]
 
+    def _value_of(self, pfas) -> float:
+        return sum(self.pfa_value.get(p, 0.0) for p in pfas)
+
     # pieces ---------------------------------------------------------------
     def _centre(self, units: list[str]) -> tuple[float, float]:
-        w = self.value.loc[units].to_numpy()
-        xy = self.xy.loc[units].to_numpy()
+        w = np.array([self.value[u] for u in units])
+        xy = np.array([self.xy[u] for u in units])
         if w.sum() <= 0:
             w = np.ones(len(units))
         return tuple(np.average(xy, axis=0, weights=w))
@@ -235,7 +241,7 @@ class _Namer:
         """Where ``units`` lie within ``whole``: a compass point, or Central."""
         cx, cy = self._centre(units)
         wx, wy = self._centre(whole)
-        xy = self.xy.loc[whole].to_numpy()
+        xy = np.array([self.xy[u] for u in whole])
         spread = float(np.sqrt(((xy - (wx, wy)) ** 2).sum(axis=1).mean())) or 1.0
         dx, dy = cx - wx, cy - wy
         if math.hypot(dx, dy) < 0.3 * spread:
@@ -243,7 +249,7 @@ class _Namer:
         return compass_point(dx, dy)
 
     def _unit_names(self, units: list[str]) -> str | None:
-        names = [str(self.geo.units.at[u, "name"]) for u in sorted(units, key=lambda u: -self.value[u])]
+        names = [self.unit_name[u] for u in sorted(units, key=lambda u: -self.value[u])]
         if any(n == u for n, u in zip(names, units)):
             return None
         text = join_names(names)
@@ -251,8 +257,8 @@ class _Namer:
 
     def _piece(self, pfa: str, units: list[str], within: list[str] | None = None) -> _Part:
         """A PFA's units in one area: the PFA by name if nearly all of it, else by LADs or compass point."""
-        value = float(self.value.loc[units].sum())
-        total = float(self.pfa_value.get(pfa, 0.0))
+        value = sum(self.value[u] for u in units)
+        total = self.pfa_value.get(pfa, 0.0)
         if total > 0 and value >= NEARLY_WHOLE * total:
             return _Part(self.pfa_short[pfa], value, frozenset([pfa]))
         point = self._compass_within(units, within or self.geo.pfa_members[pfa])
@@ -274,9 +280,9 @@ class _Namer:
         pieces, absorbed = self._pieces(by_pfa, split)
         whole_pfas = ({p for p in by_pfa if p not in split} | {p for part in pieces for p in part.pfas}) - absorbed
         pieces = [part for part in pieces if not part.pfas]
-        singles = [_Part(self.pfa_short[p], float(self.pfa_value[p]), frozenset([p])) for p in whole_pfas]
+        singles = [_Part(self.pfa_short[p], self.pfa_value[p], frozenset([p])) for p in whole_pfas]
         singles = self._merge_london(singles)
-        area_value = float(self.value.loc[units].sum())
+        area_value = sum(self.value[u] for u in units)
 
         # 2. PFAs (and pieces) by name when few; 3. exact covers by named groups
         listings = []
@@ -349,8 +355,8 @@ class _Namer:
                     seen.add(id(s))
                     parts.append(s)
                 elif id(s) not in seen:  # London partly covered by a group: name its PFAs singly
-                    parts.append(_Part(self.pfa_short[p], float(self.pfa_value[p]), frozenset([p])))
-            return [_Part(g.name, float(self.pfa_value[list(g.pfas)].sum()), g.pfas) for g in chosen] + parts
+                    parts.append(_Part(self.pfa_short[p], self.pfa_value[p], frozenset([p])))
+            return [_Part(g.name, self._value_of(g.pfas), g.pfas) for g in chosen] + parts
 
         def search(start: int, chosen: list[_Group], used: frozenset[str]):
             covers.append(rest(chosen, used))
@@ -365,27 +371,35 @@ class _Namer:
     def _approximate(self, units: list[str], parts: list[_Part], area_value: float) -> list[str]:
         """Up to three named groups or parts that cover most of the area's value and little beyond it,
         said in :data:`MAX_CHARS`."""
-        area_pfa_value = self.value.loc[units].groupby(self.pfa_of.loc[units]).sum()
-        options = list(parts)
+        area_pfa_value: dict[str, float] = {}
+        for u in units:
+            area_pfa_value[self.pfa_of[u]] = area_pfa_value.get(self.pfa_of[u], 0.0) + self.value[u]
+        options = [(p, 0.0) for p in parts]  # (part, its PFAs' value outside the area)
+        for p in parts:
+            if p.pfas:
+                options[parts.index(p)] = (p, self._value_of(p.pfas) - p.value)
         for g in self.groups:
-            inside = float(area_pfa_value.reindex(list(g.pfas)).fillna(0).sum())
-            total = float(self.pfa_value[list(g.pfas)].sum())
+            inside = sum(float(area_pfa_value.get(p, 0.0)) for p in g.pfas)
+            total = self._value_of(g.pfas)
             if total > 0 and inside >= 0.5 * total:
-                options.append(_Part(g.name, inside, g.pfas))
+                options.append((_Part(g.name, inside, g.pfas), total - inside))
         best = None
         for n in (1, 2, 3):
             for combo in itertools.combinations(options, n):
-                pfas = [p.pfas for p in combo if p.pfas]
+                parts_n = [p for p, _ in combo]
+                pfas = [p.pfas for p in parts_n if p.pfas]
                 if pfas and sum(map(len, pfas)) != len(frozenset().union(*pfas)):
                     continue  # overlapping groups
-                if any(p.piece_of in q.pfas for p in combo for q in combo):
+                if any(p.piece_of in q.pfas for p in parts_n for q in parts_n):
                     continue  # a piece of a PFA beside a group holding that PFA
-                covered = sum(p.value for p in combo)
-                beyond = sum(float(self.pfa_value[list(p.pfas)].sum()) - p.value for p in combo if p.pfas)
+                covered = sum(p.value for p in parts_n)
+                beyond = sum(b for _, b in combo)
                 error = (area_value - covered + 2 * beyond) / area_value + 0.04 * n
-                ordered = sorted(combo, key=lambda p: (-p.value, p.name))
+                if best is not None and error >= best[0] - 1e-12:
+                    continue
+                ordered = sorted(parts_n, key=lambda p: (-p.value, p.name))
                 fits = [t for t in _phrasings(ordered) if len(t) <= MAX_CHARS]
-                if fits and (best is None or error < best[0] - 1e-12):
+                if fits:
                     best = (error, fits)
         if best is None or best[0] > 0.6:
             return []
@@ -406,12 +420,13 @@ class _Namer:
     # disambiguation -------------------------------------------------------
     def suffixes(self, units: list[str]) -> list[str]:
         """Distinguishing words for an area, best first: its PFAs by value, then its LADs by value."""
-        v = self.value.loc[units]
         out = []
         if self.pfas_named:
-            for p in v.groupby(self.pfa_of.loc[units]).sum().sort_values(ascending=False, kind="stable").index:
-                out.append(self.pfa_short[p])
-        out += [str(self.geo.units.at[u, "name"]) for u in v.sort_values(ascending=False, kind="stable").index]
+            by_pfa: dict[str, float] = {}
+            for u in units:
+                by_pfa[self.pfa_of[u]] = by_pfa.get(self.pfa_of[u], 0.0) + self.value[u]
+            out += [self.pfa_short[p] for p in sorted(by_pfa, key=lambda p: (-by_pfa[p], p))]
+        out += [self.unit_name[u] for u in sorted(units, key=lambda u: (-self.value[u], u))]
         return out
 
 
@@ -437,14 +452,14 @@ def unique_names(names: Mapping[str, str], members: Mapping[str, list[str]], nam
 
 
 def rule_names(plan: Plan, geo: Geography, values: ContractValues,
-               areas: Iterable[str] | None = None) -> dict[str, str]:
+               areas: Iterable[str] | None = None, namer: "_Namer | None" = None) -> dict[str, str]:
     """Rule names for the ``areas`` of ``plan`` (default: all), each the best candidate not yet taken."""
-    namer = _Namer(geo, values)
+    namer = namer or _Namer(geo, values)
     members = plan.members()
     split = {p for p, n in plan.series().groupby(geo.pfa_of.reindex(plan.series().index)).nunique().items()
              if n > 1}
     wanted = list(members) if areas is None else [a for a in members if a in set(areas)]
-    area_value = {a: float(namer.value.loc[members[a]].sum()) for a in wanted}
+    area_value = {a: sum(namer.value[u] for u in members[a]) for a in wanted}
     out: dict[str, str] = {}
     taken: set[str] = {plan.names[a].casefold() for a in members if a not in wanted and plan.names.get(a)}
     for area in sorted(wanted, key=lambda a: (-area_value[a], a)):  # the largest area gets first choice
@@ -462,9 +477,9 @@ def named_plan(plan: Plan, geo: Geography, values: ContractValues, user: Mapping
     given = {a: user.get(a) or str(plan.names.get(a, "")).strip() for a in plan.areas}
     missing = [a for a, n in given.items() if not n]
     names = {a: n for a, n in given.items() if n}
-    if missing:
-        names.update(rule_names(Plan(plan.assignment, names, plan.label), geo, values, missing))
     namer = _Namer(geo, values)
+    if missing:
+        names.update(rule_names(Plan(plan.assignment, names, plan.label), geo, values, missing, namer))
     names = unique_names(names, plan.members(), namer)
     return Plan(dict(plan.assignment), names, label=label or plan.label)
 

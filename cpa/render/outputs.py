@@ -38,7 +38,7 @@ def solve_output_texts(result: SolveResult, geo: Geography, values: ContractValu
     """File name -> contents for ``plan.csv``, ``plan.geojson``, ``run.json`` (and ``map.html``)."""
     plan, card = result.plan, result.scorecard
     areas = [{"area": a, "name": plan.name(a), "description": str(card.areas.at[a, "description"])}
-             for a in card.areas.index]
+             for a in sorted(card.areas.index)]
     texts = {
         "plan.csv": plan_csv_text(plan),
         "plan.geojson": plan_geojson_text(plan, geo, card.areas),
