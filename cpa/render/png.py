@@ -102,7 +102,7 @@ def static_png(plan: Plan, card: Scorecard, geo: Geography, path: str | os.PathL
             leg.text(0.05, y - step * 0.4, r, fontsize=size, va="center", transform=leg.transAxes)
             y -= step
         y -= step * 0.5
-    name_width = 52 if len(rows) <= 22 else 60
+    name_width = 60
     for area in rows:
         leg.text(0.0, y - step * 0.4, str(numbers[area]), fontsize=size, fontweight="bold", ha="left", va="center",
                  transform=leg.transAxes)
