@@ -529,10 +529,10 @@ def render_html(m: folium.Map) -> str:
 _PAGE_STYLES = re.compile(r"<style>\s*html, body \{.*?\}\s*</style>|<style>\s*#map \{.*?\}\s*</style>", re.S)
 
 
-def map_fragments(m: folium.Map) -> tuple[str, str]:
-    """The map as (head, body) to set inside another page (the report): the head's scripts and
-    styles without folium's page-wide ones, and the body's elements followed by the map's script."""
-    page = render_html(m)
+def map_fragments(page: str) -> tuple[str, str]:
+    """A map's page (:func:`render_html`) as (head, body) to set inside another page (the report): the
+    head's scripts and styles without folium's page-wide ones, and the body's elements followed by the
+    map's script."""
     head = page[page.index("<head>") + len("<head>"):page.index("</head>")]
     body = page[page.index("<body>") + len("<body>"):page.rindex("</html>")].replace("</body>", "", 1)
     return _PAGE_STYLES.sub("", head), body

@@ -86,17 +86,16 @@ def comparison_texts(result: ComparisonResult, geo: Geography, values: ContractV
         else:
             texts = {"plan.csv": plan_csv_text(plan), "plan.geojson": plan_geojson_text(plan, geo, card.areas)}
         files.update({f"{dirs[name]}/{f}": text for f, text in texts.items()})
-    layers = [(name, result.plans[name], result.cards[name]) for name in result.table["name"]]
-    the_map = interactive_map(layers, geo, values)
-    files["map.html"] = render_html(the_map)
     pngs = {"values.png": value_figure(result), "travel.png": travel_figure(result)}
     files.update(pngs)
+    layers = [(name, result.plans[name], result.cards[name]) for name in result.table["name"]]
+    files["map.html"] = render_html(interactive_map(layers, geo, values))
     files["comparison.csv"] = result.table.to_csv(index=False, lineterminator="\n")
     md = [f"# {title}", ""] + ([description, ""] if description else [])
     md += [markdown_table(*display_rows(result.table)), "", "## What the numbers say", ""]
     md += [f"- {n}" for n in notes] + ["", f"_Values: {values.label}. Travel: {geo.distance_note}._", ""]
     files["comparison.md"] = "\n".join(md)
-    files["report.html"] = report_html(result, values, geo, notes, pngs, dirs, title, description, the_map)
+    files["report.html"] = report_html(result, values, geo, notes, pngs, dirs, title, description, files["map.html"])
     return files
 
 

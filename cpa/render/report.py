@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 
-import folium
 import jinja2
 from markupsafe import Markup
 
@@ -28,11 +27,11 @@ FIGURE_CAPTIONS = (("values.png", "Contract values"), ("travel.png", "Travel"))
 
 def report_html(result: ComparisonResult, values: ContractValues, geo: Geography, notes: list[str],
                 pngs: dict[str, bytes], dirs: dict[str, str], title: str, description: str | None,
-                the_map: folium.Map) -> str:
+                map_page: str) -> str:
     """The comparison report page: table, commentary, the map in the page, pictures, value model and
     sources, and the files written."""
     # The map's HTML is built by cpa.render.maps, which escapes every string from input itself.
-    map_head, map_body = map_fragments(the_map)
+    map_head, map_body = map_fragments(map_page)
     headers, rows = display_rows(result.table)
     files = [{"name": n, "dir": dirs[n],
               "links": ("plan.csv", "plan.geojson") + (("run.json",) if result.reports[n] else ())}
