@@ -210,5 +210,6 @@ def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value_m
     notes = [f"Values: {values.label}.", f"Travel: {geo.distance_note}; hub = value-weighted 1-median LAD."]
     if not summary["all_contiguous"]:
         notes.append("Not contiguous: " + ", ".join(
-            f"{plan.name(a)} ({pieces[a]} pieces)" for a in summary["noncontiguous_areas"]))
+            f"{plan.name(a)}{'' if plan.name(a) == a else f' [{a}]'} ({pieces[a]} pieces)"
+            for a in summary["noncontiguous_areas"]))
     return Scorecard(areas=areas, summary=summary, notes=notes)

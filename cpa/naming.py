@@ -249,9 +249,10 @@ class _Namer:
         return compass_point(dx, dy)
 
     def _unit_names(self, units: list[str]) -> str | None:
-        names = [self.unit_name[u] for u in sorted(units, key=lambda u: -self.value[u])]
-        if any(n == u for n, u in zip(names, units)):
+        ordered = sorted(units, key=lambda u: (-self.value[u], u))
+        if any(self.unit_name[u] in ("", u) for u in ordered):  # units known by code only
             return None
+        names = [self.unit_name[u] for u in ordered]
         text = join_names(names)
         return text if len(text) <= 28 else None
 
