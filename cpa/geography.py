@@ -12,11 +12,13 @@ data; plain polygon centroids for user files, which carry no population points).
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import importlib.resources
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
@@ -24,6 +26,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import CpaError, list_items
+
+if TYPE_CHECKING:
+    from .io.repair import RepairSummary
 
 #: The embedded geography's files, found through the installed package (never the checkout).
 EMBEDDED_FILES = ("units.csv", "pfas.csv", "adjacency.csv", "reference_plans.csv", "lad23.geojson")
@@ -33,6 +38,21 @@ BNG = 27700
 
 #: PFA codes that make up "London" (Metropolitan Police + City of London).
 LONDON_PFAS = ("E23000001", "E23000034")
+
+#: Kinds of place a user can name, in order of preference when one set of units has several names.
+PLACE_KINDS = ("lad", "pfa", "group", "country", "region", "trust", "crc")
+#: Kinds that can be kept whole (a single LAD is always whole).
+GROUP_KINDS = ("pfa", "group", "country", "region", "trust", "crc")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A LAD, a PFA or a named group of LADs: what ``cpa units`` lists and options accept by name."""
+
+    kind: str
+    code: str
+    name: str
+    units: tuple[str, ...]
 
 
 def haversine_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -66,6 +86,8 @@ class Geography:
     distance_note: str = "great-circle km between population-weighted centroids (LAD means of ONS MSOA 2021 PWCs)"
     #: CRS for areas and perimeters; None picks the UTM zone of the data.
     projected_crs: str | int | None = None
+    #: What the load-time boundary repair changed (a ``cpa.io.repair.RepairSummary``); None: nothing.
+    repair: "RepairSummary | None" = None
 
     # ----------------------------------------------------------- constructors
     @classmethod
@@ -142,37 +164,71 @@ class Geography:
         crs = self.projected_crs or self.units.estimate_utm_crs()
         return self.units.geometry.to_crs(crs)
 
-    # ------------------------------------------------------------------ groups
-    def group(self, name: str) -> tuple[str, list[str]]:
-        """Resolve a keep-whole group name to (label, unit codes).
-
-        Accepts a PFA code or name, a 2021 region code or name, a country
-        ("England", "Wales"), "London" (Metropolitan Police + City of London), or
-        an area of any reference plan by code or name. Case-insensitive.
-        """
-        key = name.strip().casefold()
-        if key == "london" and set(LONDON_PFAS) <= set(self.pfa_members):
-            codes = sorted(self.units.index[self.units["pfa_code"].isin(LONDON_PFAS)])
-            return "London", codes
-        if key in {"england", "wales"} and self.units["country"].notna().any():
-            codes = sorted(self.units.index[self.units["country"].str.casefold() == key])
-            if codes:
-                return key.title(), codes
-        for code, members in self.pfa_members.items():
-            if key in {code.casefold(), self.pfa_name(code).casefold()}:
-                return self.pfa_name(code), members
-        for plan_name in ("regions12", "trusts35", "crc21"):
+    # ------------------------------------------------------------ lookup by name
+    @functools.cached_property
+    def places(self) -> list[Place]:
+        """Everything a user may name: LADs, PFAs, and the groups kept whole (London, countries,
+        2021 regions, trusts, CRC areas), each with its kind, code, name and units."""
+        places = [Place("lad", code, str(name), (code,)) for code, name in self.units["name"].items()]
+        places += [Place("pfa", code, self.pfa_name(code), tuple(members))
+                   for code, members in self.pfa_members.items()]
+        if set(LONDON_PFAS) <= set(self.pfa_members):
+            places.append(Place("group", "London", "London", tuple(sorted(
+                self.units.index[self.units["pfa_code"].isin(LONDON_PFAS)]))))
+        if self.units["country"].notna().any():
+            for country, grp in self.units.groupby("country", sort=True):
+                places.append(Place("country", str(country), str(country), tuple(sorted(grp.index))))
+        for plan_name, kind in (("regions12", "region"), ("trusts35", "trust"), ("crc21", "crc")):
             ref = self.references.get(plan_name)
             if ref is None:
                 continue
-            hit = ref[(ref["area"].str.casefold() == key) | (ref["area_name"].str.casefold() == key)]
-            if len(hit):
-                return str(hit["area_name"].iloc[0]), sorted(hit["lad_code"])
-        raise CpaError(
-            f"unknown group {name!r}",
-            "use a PFA name or code (e.g. 'Kent', 'E23000032'), a 2021 region (e.g. 'North West'), "
-            "'England', 'Wales' or 'London'",
-        )
+            for area, grp in ref.groupby("area", sort=True):
+                places.append(Place(kind, str(area), str(grp["area_name"].iloc[0]), tuple(sorted(grp["lad_code"]))))
+        return places
+
+    def find(self, query: str, kinds: tuple[str, ...] = PLACE_KINDS, what: str = "name") -> Place:
+        """The LAD, PFA or group a user means by ``query``: a code, a name, or part of a name.
+
+        Precedence: a code; then an exact name (a prefix such as ``lad:`` or
+        ``pfa:`` settles a clash like the district County Durham and the force
+        Durham); then a unique partial match. Otherwise a :class:`CpaError`
+        lists the candidates, or says what was probably meant.
+        """
+        text = str(query).strip()
+        prefix, sep, rest = text.partition(":")
+        if sep and prefix.strip().casefold() in PLACE_KINDS:
+            kinds = (prefix.strip().casefold(),)
+            text = rest.strip()
+        key = text.casefold()
+        pool = [p for p in self.places if p.kind in kinds]
+        if not key:
+            raise CpaError(f"empty {what}", "give a code or a name, e.g. E06000046 or 'Isle of Wight'")
+        for matches in ([p for p in pool if p.code.casefold() == key],
+                        [p for p in pool if p.name.casefold() == key],
+                        [p for p in pool if key in p.name.casefold()]):
+            if len(matches) == 1:
+                return matches[0]
+            distinct = {p.units for p in matches}
+            if len(distinct) == 1 and matches:  # the same units under several names (a PFA that is a trust)
+                return sorted(matches, key=lambda p: PLACE_KINDS.index(p.kind))[0]
+            if len(matches) > 1:
+                shown = [f"{p.kind}:{p.name} ({p.code})" for p in sorted(matches, key=lambda p: (p.kind, p.name))]
+                raise CpaError(f"{what} {query!r} is ambiguous: it matches {list_items(shown, 6)}",
+                               "give the code, or the full name with a prefix such as lad: or pfa:")
+        names = {p.name.casefold(): p for p in pool}
+        close = difflib.get_close_matches(key, list(names), n=3, cutoff=0.6)
+        guess = ("did you mean " + " or ".join(repr(names[c].name) for c in close) + "? ") if close else ""
+        listing = ("`cpa units QUERY` lists LADs and PFAs by name and code" if "lad" in kinds else
+                   "a PFA (e.g. Kent), a 2021 region (e.g. North West), England, Wales or London; "
+                   "`cpa units --kind pfa --kind region` lists them")
+        raise CpaError(f"unknown {what} {query!r}", guess + listing)
+
+    def group(self, name: str) -> tuple[str, list[str]]:
+        """Resolve a keep-whole group to (label, unit codes): a PFA, a 2021 region, a country
+        ("England", "Wales"), "London" (Metropolitan Police + City of London), or an area of a
+        reference plan (a trust, a CRC area); by code or name, as :meth:`find` says."""
+        place = self.find(name, kinds=GROUP_KINDS, what="group")
+        return place.name, list(place.units)
 
     # ------------------------------------------------------------------- hash
     @functools.cached_property
@@ -192,6 +248,7 @@ class Geography:
             "pfas": len(self.pfa_members),
             "links": {t: int((self.links["link_type"] == t).sum()) for t in LINK_TYPES},
             "connected": nx.is_connected(g) if self.n else False,
+            "boundary_repair": None if self.repair is None else self.repair.to_dict(),
         }
 
 

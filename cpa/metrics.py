@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 import pandas as pd
-import shapely
 
 from .errors import CpaError
 from .geography import Geography
-from .options import RENAMED
+from .geometry import dissolve
+from .options import RENAMED, check_value_rules
 from .plan import Plan
 from .values import ContractValues
 
@@ -92,7 +92,7 @@ def polsby_popper(plan: Plan, geo: Geography) -> pd.DataFrame:
     geoms = geo.geometry_projected
     rows = {}
     for area, units in plan.members().items():
-        shape = shapely.coverage_union_all(geoms.loc[units].values)
+        shape = dissolve(geoms.loc[units].values)
         a, p = shape.area, shape.length
         land = geo.units["area_sqkm"].loc[units].sum()
         rows[area] = {"land_area_sqkm": float(land if np.isfinite(land) else a / 1e6),
@@ -140,6 +140,7 @@ def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value_m
         renamed = {k: RENAMED.get(k, "no such option") for k in old}
         raise CpaError("scorecard(" + ", ".join(f"{k}=...) is now {v}" for k, v in renamed.items()),
                        "money is in £m a year and shares in percent, as on the command line")
+    check_value_rules(min_value_m, max_value_m, max_share_pct)
     plan.validate(geo)
     min_value = None if min_value_m is None else min_value_m * 1e6
     max_value = None if max_value_m is None else max_value_m * 1e6
@@ -198,15 +199,19 @@ def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value_m
         "noncontiguous_areas": [a for a in areas.index if not areas.loc[a, "contiguous"]],
         "distance_note": geo.distance_note,
     }
+    # Rule flags go in the summary and as per-area columns, so every format (table, CSV, JSON) carries them.
     if min_value is not None:
         summary["min_value_m"] = min_value / 1e6
-        summary["areas_under_floor"] = [a for a in areas.index if val[a] < min_value - 1e-6]
+        areas["under_floor"] = [bool(val[a] < min_value - 1e-6) for a in areas.index]
+        summary["areas_under_floor"] = [a for a in areas.index if areas.at[a, "under_floor"]]
     if max_value is not None:
         summary["max_value_m"] = max_value / 1e6
-        summary["areas_over_max_value"] = [a for a in areas.index if val[a] > max_value + 1e-6]
+        areas["over_max_value"] = [bool(val[a] > max_value + 1e-6) for a in areas.index]
+        summary["areas_over_max_value"] = [a for a in areas.index if areas.at[a, "over_max_value"]]
     if max_share is not None:
         summary["max_share_pct"] = max_share_pct
-        summary["areas_over_cap"] = [a for a in areas.index if val[a] / total > max_share + 1e-9]
+        areas["over_share_cap"] = [bool(val[a] / total > max_share + 1e-9) for a in areas.index]
+        summary["areas_over_cap"] = [a for a in areas.index if areas.at[a, "over_share_cap"]]
     notes = [f"Values: {values.label}.", f"Travel: {geo.distance_note}; hub = value-weighted 1-median LAD."]
     if not summary["all_contiguous"]:
         notes.append("Not contiguous: " + ", ".join(

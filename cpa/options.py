@@ -68,6 +68,28 @@ def check_number(name: str, value, *, minimum: float | None = None, above: float
     return int(value) if integer else float(value)
 
 
+def check_value_rules(min_value_m=None, max_value_m=None, max_share_pct=None):
+    """The floor, ceiling (£m a year) and share cap (percent), checked: positive, finite, in the right
+    unit (a floor of 15e6 was meant in £, a cap of 0.25 as a fraction), floor at most ceiling."""
+    out = []
+    for value, flag in ((min_value_m, "--min-value"), (max_value_m, "--max-value")):
+        if value is not None:
+            value = check_number(flag, value, above=0.0, hint=f"{flag} is in £m a year, e.g. {flag} 15")
+            if value >= POUNDS_NOT_MILLIONS_M:
+                raise CpaError(f"{flag} {value:g} is £m a year, so that is £{value / 1e6:,.0f} trillion",
+                               f"did you mean {flag} {value / 1e6:g}? (the unit is £m)")
+        out.append(value)
+    if out[0] is not None and out[1] is not None and out[0] > out[1]:
+        raise CpaError(f"--min-value {out[0]:g} is above --max-value {out[1]:g}", "the floor must be at most the ceiling")
+    if max_share_pct is not None:
+        max_share_pct = check_number("--max-share", max_share_pct, above=0.0, maximum=100.0,
+                                     hint="--max-share is a percentage, e.g. --max-share 25")
+        if max_share_pct < 1.0:
+            raise CpaError(f"--max-share {max_share_pct:g} means {max_share_pct:g}% of national value, below any "
+                           "possible share", f"the unit is percent: did you mean --max-share {max_share_pct * 100:g}?")
+    return out[0], out[1], max_share_pct
+
+
 @dataclass(frozen=True)
 class Weights:
     """Objective weights. The objective is
@@ -130,25 +152,10 @@ class SolveOptions:
         if self.coterminous not in COTERMINOUS_MODES:
             raise CpaError(f"unknown coterminosity mode {self.coterminous!r}",
                            f"choose one of: {', '.join(COTERMINOUS_MODES)}")
-        for name, flag in (("min_value_m", "--min-value"), ("max_value_m", "--max-value")):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            value = check_number(flag, value, above=0.0, hint=f"{flag} is in £m a year, e.g. {flag} 15")
-            if value >= POUNDS_NOT_MILLIONS_M:
-                raise CpaError(f"{flag} {value:g} is £m a year, so that is £{value / 1e6:,.0f} trillion",
-                               f"did you mean {flag} {value / 1e6:g}? (the unit is £m)")
-            put(name, value)
-        if self.min_value_m is not None and self.max_value_m is not None and self.min_value_m > self.max_value_m:
-            raise CpaError(f"--min-value {self.min_value_m:g} is above --max-value {self.max_value_m:g}",
-                           "the floor must be at most the ceiling")
-        if self.max_share_pct is not None:
-            pct = check_number("--max-share", self.max_share_pct, above=0.0, maximum=100.0,
-                               hint="--max-share is a percentage, e.g. --max-share 25")
-            if pct < 1.0:
-                raise CpaError(f"--max-share {pct:g} means {pct:g}% of national value, below any possible share",
-                               f"the unit is percent: did you mean --max-share {pct * 100:g}?")
-            put("max_share_pct", pct)
+        floor, ceiling, share = check_value_rules(self.min_value_m, self.max_value_m, self.max_share_pct)
+        put("min_value_m", floor)
+        put("max_value_m", ceiling)
+        put("max_share_pct", share)
         if self.max_pfas is not None:
             put("max_pfas", check_number("--max-pfas", self.max_pfas, minimum=1, integer=True))
         if self.solver not in SOLVERS:

@@ -19,6 +19,11 @@ def geography_options(f):
         click.option("--pfa-column", default=None, help="Group (PFA) code column in --boundaries."),
         click.option("--links", "links_file", type=click.Path(dir_okay=False),
                      help="CSV a,b[,link_type,name] of extra links (bridges, ferries) for --boundaries."),
+        click.option("--snap", type=float, default=1.0, show_default=True,
+                     help="Metres: --boundaries vertices this close are snapped together so that neighbours "
+                          "share edges (0: off)."),
+        click.option("--sliver", type=float, default=100.0, show_default=True,
+                     help="Square metres: gaps between --boundaries units smaller than this are closed (0: off)."),
         click.option("--value-model", default="crime", show_default=True,
                      help="Demand model for contract value: crime, adults, population, males18_49, budget2003."),
         click.option("--values", "values_file", type=click.Path(dir_okay=False),
@@ -31,15 +36,18 @@ def geography_options(f):
     return f
 
 
-def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, value_model,
-                values_file, total):
-    """(geography, contract values) from the shared options."""
+def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, value_model,
+                values_file, total, quiet=False):
+    """(geography, contract values) from the shared options; says on stderr what boundary repair changed."""
     from ..geography import Geography
     from ..io import read_geography, values_from_table
     from ..values import DEFAULT_TOTAL_M, contract_values
 
     if boundaries_file:
-        geo = read_geography(boundaries_file, code_column, name_column, pfa_column, links=links_file)
+        geo = read_geography(boundaries_file, code_column, name_column, pfa_column, links=links_file,
+                             snap=snap, sliver=sliver)
+        if geo.repair is not None:
+            note(quiet, f"cpa: {geo.repair.line()}")
     else:
         geo = Geography.default()
     if values_file:
@@ -49,7 +57,7 @@ def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_fil
     return geo, values
 
 
-def emit(text: str, out: str | None) -> None:
+def emit(text: str, out: str | None, quiet: bool = False) -> None:
     """Print ``text``, or write it whole to ``out`` and say so on stderr."""
     if out:
         try:
@@ -58,17 +66,48 @@ def emit(text: str, out: str | None) -> None:
             culprit = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(out) else ""
             raise CpaError(f"cannot write {out}: {exc.strerror or exc}{culprit}",
                            "check that the folder is a folder, is writable and has space") from None
-        click.echo(f"wrote {out}", err=True)
+        note(quiet, f"wrote {out}")
     else:
         click.echo(text, nl=False)
+
+
+def score_flag_options(f):
+    """The thresholds the scorecard flags areas against (evaluate, edit)."""
+    opts = [
+        click.option("--min-value", type=float, help="Flag areas under this value (£m a year)."),
+        click.option("--max-share", type=float, help="Flag areas over this share of national value (percent)."),
+        click.option("--max-value", type=float, help="Flag areas over this value (£m a year)."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+#: The objective's mode and weights (solve, compare, sweep, edit).
+OBJECTIVE_OPTIONS = [
+    click.option("--coterminous", type=click.Choice(["strict", "soft", "off"]), default="strict",
+                 show_default=True, help="strict: never split a PFA; soft: splits cost --w-split each; "
+                 "off: PFAs ignored."),
+    click.option("--w-travel", type=float, default=1.0, show_default=True,
+                 help="Weight per km of value-weighted mean travel to the hub."),
+    click.option("--w-balance", type=float, default=1.0, show_default=True,
+                 help="Weight per percentage point of national value away from the mean, summed over areas."),
+    click.option("--w-split", type=float, default=5.0, show_default=True,
+                 help="Weight per extra PFA fragment (--coterminous soft)."),
+]
+
+
+def objective_options(f):
+    """The objective's mode and weights as options (edit; solve_options lists them among its own)."""
+    for opt in reversed(OBJECTIVE_OPTIONS):
+        f = opt(f)
+    return f
 
 
 def solve_options(f):
     """The commissioner's rules and the solver settings, shared by solve, compare and sweep."""
     opts = [
-        click.option("--coterminous", type=click.Choice(["strict", "soft", "off"]), default="strict",
-                     show_default=True, help="strict: never split a PFA; soft: splits cost --w-split each; "
-                     "off: PFAs ignored."),
+        OBJECTIVE_OPTIONS[0],
         click.option("--min-value", type=float, help="Market floor: no area under this value (£m a year)."),
         click.option("--max-value", type=float, help="No area over this value (£m a year)."),
         click.option("--max-share", type=float,
@@ -81,12 +120,7 @@ def solve_options(f):
         click.option("--lock", multiple=True, metavar="LAD=AREA",
                      help="Put a LAD in the area labelled AREA (repeatable; same label = same area)."),
         click.option("--start", metavar="PLAN", help="Warm start from a reference (e.g. trusts35) or plan file."),
-        click.option("--w-travel", type=float, default=1.0, show_default=True,
-                     help="Weight per km of value-weighted mean travel to the hub."),
-        click.option("--w-balance", type=float, default=1.0, show_default=True,
-                     help="Weight per percentage point of national value away from the mean, summed over areas."),
-        click.option("--w-split", type=float, default=5.0, show_default=True,
-                     help="Weight per extra PFA fragment (--coterminous soft)."),
+        *OBJECTIVE_OPTIONS[1:],
         click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True),
         click.option("--time-limit", type=float, default=600.0, show_default=True,
                      help="Seconds, in all (LAD-level requests may exceed a very short limit by the few seconds "
@@ -123,3 +157,47 @@ def explicit(ctx, params: dict) -> dict:
     """The options actually typed on the command line (not click's defaults)."""
     given = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
     return {k: v for k, v in params.items() if ctx.get_parameter_source(k) in given}
+
+
+def with_codes(options, geo):
+    """``options`` with ``--lock`` targets and ``--keep-whole`` groups given by name turned into codes.
+
+    A lock may name a LAD or a whole PFA (every LAD of the PFA is locked to the
+    label); a keep-whole group may be a PFA, region, country, London, a trust or
+    a CRC area. A miss says what was probably meant; an ambiguous name lists the
+    candidates.
+    """
+    from dataclasses import replace
+
+    from ..geography import GROUP_KINDS
+
+    locks = []
+    for target, label in options.locks:
+        place = geo.find(target, kinds=("lad", "pfa"), what=f"--lock {target}={label}: LAD or PFA")
+        locks += [(unit, label) for unit in place.units]
+    keep = [geo.find(name, kinds=GROUP_KINDS, what="--keep-whole group").code for name in options.keep_whole]
+    return replace(options, locks=tuple(locks), keep_whole=tuple(keep))
+
+
+def output_options(*formats: str, default: str = "table"):
+    """``--format`` (the result on stdout; ``json`` is one JSON document and nothing else) and ``--quiet``."""
+    def deco(f):
+        f = click.option("--quiet", "-q", is_flag=True,
+                         help="Nothing on stderr but errors: no progress, banners or 'wrote' lines.")(f)
+        f = click.option("--format", "fmt", type=click.Choice(list(formats)), default=default, show_default=True,
+                         help="How to print the result on stdout; json is one JSON document and nothing else.")(f)
+        return f
+    return deco
+
+
+def note(quiet: bool, text: str) -> None:
+    """A line for the person at the terminal, on stderr (never stdout), unless ``--quiet``."""
+    if not quiet:
+        click.echo(text, err=True)
+
+
+def print_document(kind: str, body: dict) -> None:
+    """The one JSON document of ``--format json`` on stdout."""
+    from ..io.serialise import document
+
+    click.echo(document(kind, body), nl=False)

@@ -8,7 +8,8 @@ import click
 
 from ..errors import CpaError
 from .app import main
-from .common import build_solve_options, explicit, geography_options, load_inputs, solve_options
+from .common import (build_solve_options, explicit, geography_options, load_inputs, note, output_options,
+                     print_document, solve_options, with_codes)
 
 
 @main.command("compare")
@@ -25,9 +26,10 @@ from .common import build_solve_options, explicit, geography_options, load_input
 @geography_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Folder for the comparison [default: the scenario's out, else 'compare'].")
+@output_options("table", "markdown", "csv", "json")
 @click.pass_context
-def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, boundaries_file, code_column, name_column, pfa_column,
-                links_file, value_model, values_file, total, **rules):
+def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, boundaries_file, code_column, name_column, pfa_column,
+                links_file, snap, sliver, value_model, values_file, total, **rules):
     """Compare solved options and existing plans side by side.
 
     Each --areas K is solved with the solve options (--time-limit applies to
@@ -35,11 +37,18 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, boundaries_file, 
     FILE.toml with per-option settings. Writes OUT/comparison.csv,
     comparison.md, report.html (table, commentary, map, pictures), map.html
     (every option a layer) and OUT/<option>/plan.csv, plan.geojson (and
-    run.json for solves), all only once every option is done. Exit codes as
+    run.json for solves), all only once every option is done. Prints the
+    table and the commentary (--format json: one JSON document). Exit codes as
     for solve: 3 if an option is infeasible, 4 if a solve found no plan.
     """
+    from dataclasses import replace
+
     from ..compare import Option, commentary, compare, read_scenario, render_table
+    from ..compare.table import display_rows
+    from ..io.safe import csv_text
+    from ..progress import LiveStatus, highs_banner_to_stderr
     from ..render.outputs import write_comparison
+    from ..render.text import markdown_table
 
     title = description = None
     if scenario:
@@ -66,11 +75,30 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, boundaries_file, 
                  "max_value_m": base.max_value_m}
     out_dir = out_dir or "compare"
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
-                              value_model, values_file, total)
-    result = compare(options, geo, values, **flags, progress=lambda text: click.echo(text, err=True))
+                              snap, sliver, value_model, values_file, total, quiet=quiet)
+    options = [replace(o, solve=with_codes(o.solve, geo)) if o.solve is not None else o for o in options]
+    highs_banner_to_stderr(quiet)
+    with LiveStatus(quiet=quiet) as live:
+        live.update(phase="comparing", done=0, total=len(options))
+
+        def progress(text: str) -> None:
+            live.log(text)
+            if "solving" not in text:
+                live.update(done=(live.status.done or 0) + 1)
+
+        result = compare(options, geo, values, **flags, progress=progress)
     paths = write_comparison(result, geo, values, out_dir, title=title, description=description)
-    click.echo(render_table(result.table), nl=False)
     trusts = geo.references.get("trusts35")
-    for line in commentary(result, None if trusts is None else int(trusts["area"].nunique())):
-        click.echo(f"- {line}")
-    click.echo(f"wrote {len(paths)} files to {out_dir}; open {Path(out_dir) / 'report.html'}", err=True)
+    notes = commentary(result, None if trusts is None else int(trusts["area"].nunique()))
+    if fmt == "json":
+        print_document("comparison", {"title": title, "options": result.table.to_dict(orient="records"),
+                                      "commentary": notes, "files": [str(p) for p in paths]})
+    elif fmt == "csv":
+        click.echo(csv_text(result.table), nl=False)
+    elif fmt == "markdown":
+        click.echo(markdown_table(*display_rows(result.table)) + "\n\n" + "\n".join(f"- {n}" for n in notes))
+    else:
+        click.echo(render_table(result.table), nl=False)
+        for line in notes:
+            click.echo(f"- {line}")
+    note(quiet, f"wrote {len(paths)} files to {out_dir}; open {Path(out_dir) / 'report.html'}")

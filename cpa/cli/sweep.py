@@ -8,7 +8,8 @@ import click
 
 from ..errors import CpaError
 from .app import main
-from .common import build_solve_options, geography_options, load_inputs, solve_options
+from .common import (build_solve_options, geography_options, load_inputs, note, output_options, print_document,
+                     solve_options, with_codes)
 
 
 @main.command("sweep")
@@ -22,41 +23,55 @@ from .common import build_solve_options, geography_options, load_inputs, solve_o
 @click.option("--maps", "map_specs", default="12,16,21,35", show_default=True, metavar="KS",
               help="The Ks whose plans are drawn side by side in sweep_maps.png (those the sweep solves; "
                    "if none, four spread over the range).")
-def sweep_cmd(k_specs, jobs, out_dir, map_specs, boundaries_file, code_column, name_column, pfa_column, links_file,
-              value_model, values_file, total, **rules):
+@output_options("table", "csv", "json")
+def sweep_cmd(k_specs, jobs, out_dir, map_specs, fmt, quiet, boundaries_file, code_column, name_column, pfa_column, links_file,
+              snap, sliver, value_model, values_file, total, **rules):
     """Solve every K in a range and draw how the plans change with K.
 
     --time-limit is PER K (each solve gets the full limit), so a sweep of n
-    Ks takes up to n x limit / jobs. Progress (K, status, gap, seconds) goes
-    to stderr as each K finishes. An infeasible K (e.g. K > 43 under strict
-    coterminosity, or a --min-value floor too high) is a row with its reason,
-    not an error. Writes OUT/sweep.csv, curves against K (travel, balance,
-    smallest contract, splits, solve time) marking K = 16, 21, 35 and the
-    reference plans, every K's plan files in OUT/k16/plan.csv, plan.geojson,
-    run.json, ..., and the plans of --maps Ks side by side in sweep_maps.png.
+    Ks takes up to n x limit / jobs. Progress (K done of all, status, gap,
+    seconds) goes to stderr as each K finishes. An infeasible K (e.g. K > 43
+    under strict coterminosity, or a --min-value floor too high) is a row with
+    its reason, not an error. Writes OUT/sweep.csv and curves against K
+    (travel, balance, smallest contract, splits, solve time) marking K = 16,
+    21, 35 and the reference plans, every K's plan files in OUT/k16/plan.csv,
+    plan.geojson, run.json, ..., and the plans of --maps Ks side by side in
+    sweep_maps.png.
     """
     from ..compare import parse_k_values, reference_points, render_sweep, sweep_results
+    from ..io.safe import csv_text
+    from ..progress import LiveStatus, highs_banner_to_stderr
     from ..render.outputs import write_sweep
 
     ks = parse_k_values(k_specs)
     map_ks = parse_k_values(map_specs)
     if jobs is not None and jobs < 1:
-        raise CpaError(f"--jobs must be at least 1, got {jobs}")
+        raise CpaError(f"--jobs must be at least 1, got {jobs}", "e.g. --jobs 2")
     base = build_solve_options(ks[0], **rules)
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
-                              value_model, values_file, total)
+                              snap, sliver, value_model, values_file, total, quiet=quiet)
+    base = with_codes(base, geo)
+    highs_banner_to_stderr(quiet)
+    shown = ", ".join(map(str, ks)) if len(ks) < 8 else f"{ks[0]}..{ks[-1]} ({len(ks)} values)"
+    note(quiet, f"sweeping K = {shown}, up to {base.time_limit:g} s each")
+    with LiveStatus(quiet=quiet) as live:
+        live.update(phase="sweeping", done=0, total=len(ks))
 
-    def progress(row, done, n):
-        gap = "" if row["gap"] is None else f"  gap {row['gap']:.2%}"
-        why = f"  {row['reason'].split(' (hint:')[0]}" if row["reason"] else ""
-        click.echo(f"[{done}/{n}] K={row['K']}: {row['status']}{gap}  {row['seconds']:.1f} s{why}", err=True)
+        def progress(row, done, n):
+            gap = "" if row["gap"] is None else f"  gap {row['gap']:.2%}"
+            why = f"  {row['reason'].split(' (hint:')[0]}" if row["reason"] else ""
+            live.log(f"[{done}/{n}] K={row['K']}: {row['status']}{gap}  {row['seconds']:.1f} s{why}")
+            live.update(done=done)
 
-    click.echo(f"sweeping K = {', '.join(map(str, ks)) if len(ks) < 8 else f'{ks[0]}..{ks[-1]} ({len(ks)} values)'}"
-               f", up to {base.time_limit:g} s each", err=True)
-    df, results = sweep_results(ks, base, geo, values, jobs=jobs, progress=progress)
+        df, results = sweep_results(ks, base, geo, values, jobs=jobs, progress=progress)
     paths = write_sweep(df, out_dir, reference_points(geo, values), results=results, geo=geo, values=values,
                         map_ks=map_ks)
-    click.echo(render_sweep(df), nl=False)
-    top = sorted({str(p) for p in paths if p.parent == Path(out_dir)})
-    click.echo(f"wrote {len(paths)} files: " + ", ".join(top) + f" and {len(results)} plan folders (k{ks[0]}/...)",
-               err=True)
+    if fmt == "json":
+        print_document("sweep", {"rows": df.to_dict(orient="records"), "files": [str(p) for p in paths]})
+    elif fmt == "csv":
+        click.echo(csv_text(df), nl=False)
+    else:
+        click.echo(render_sweep(df), nl=False)
+    top = sorted(str(p) for p in paths if p.parent == Path(out_dir))
+    note(quiet, "wrote " + ", ".join(top) + (f" and the plan files of {len(results)} Ks (k{min(results)}/plan.csv, ...)"
+                                               if results else ""))

@@ -24,6 +24,7 @@ from ..metrics import scorecard
 from ..optimise import SolveOptions, solve
 from ..optimise.solve import SolveResult
 from ..optimise.blocks import build_blocks
+from ..progress import highs_banner_to_stderr
 from ..values import ContractValues
 from .table import SUMMARY_COLUMNS, SWEEP_COLUMNS
 
@@ -93,9 +94,11 @@ def sweep_solve(geo: Geography, values: ContractValues, options: SolveOptions) -
     return row, result
 
 
-def _ignore_sigint() -> None:
+def _init_worker() -> None:
     # Ctrl-C is handled by the parent, which then stops the workers; a worker must not die half-way on its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker shares the parent's stdout, which may be carrying a JSON document: no solver banner there.
+    highs_banner_to_stderr(quiet=True)
 
 
 def sweep(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, values: ContractValues,
@@ -155,7 +158,7 @@ def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geog
         if own:
             # spawn, not fork: the parent may hold solver threads, and forking a threaded process can deadlock.
             executor = concurrent.futures.ProcessPoolExecutor(
-                jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint)
+                jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
         futures = [executor.submit(sweep_solve, geo, values, replace(opts, k=k)) for k in ks]
         try:
             for fut in concurrent.futures.as_completed(futures):

@@ -9,12 +9,16 @@ from __future__ import annotations
 import os
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
 
 from ..errors import CpaError, list_items
 from ..geography import LINK_TYPES, Geography
+from ..geometry import segmentize_shared
+from .repair import (DEFAULT_SLIVER_M2, DEFAULT_SNAP_M, RepairedBoundaries, check_tolerances, needs_repair,
+                     repair_boundaries)
 from .tables import blank_rows, existing_file, read_csv
 
 POLYGON_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp"}
@@ -28,7 +32,9 @@ BORDER_TOLERANCE_M = 1.0
 MIN_BORDER_M = 10.0
 #: Degrees between added vertices before projecting geographic input: a long straight edge in
 #: degrees is a curve in metres, and a neighbour's vertex on it would miss the projected chord.
-SEGMENT_DEG = 0.001
+#: The miss grows with the square of the step: in UTM at 50-52N it is 1-4 m for 0.1 degree,
+#: 1-4 cm for 0.01 degree, far inside the 1 m snap and border tolerances.
+SEGMENT_DEG = 0.01
 
 
 def read_polygons(path: str | os.PathLike) -> gpd.GeoDataFrame:
@@ -60,7 +66,7 @@ def read_polygons(path: str | os.PathLike) -> gpd.GeoDataFrame:
     return gdf
 
 
-def metric_crs_for(gdf: gpd.GeoDataFrame, path):
+def metric_crs_for(gdf: gpd.GeoDataFrame, where: str):
     """A projected CRS in metres for areas and borders: the file's own, else its UTM zone.
 
     Web and world Mercator are in metres but stretch areas by 1/cos^2(latitude), 2.6x in
@@ -74,7 +80,7 @@ def metric_crs_for(gdf: gpd.GeoDataFrame, path):
     try:
         return gdf.to_crs(4326).estimate_utm_crs()
     except Exception as exc:  # pyproj/geopandas raise several types for unusable CRSs
-        raise CpaError(f"boundary file {path}: cannot find a metric projection for CRS {crs.name} ({exc})",
+        raise CpaError(f"{where}: cannot find a metric projection for CRS {crs.name} ({exc})",
                        "reproject the file to a projected CRS in metres, e.g. EPSG:27700 for Great Britain") from None
 
 
@@ -96,53 +102,89 @@ def shared_borders(geoms: gpd.GeoSeries, tol_m: float = BORDER_TOLERANCE_M,
 
 def read_geography(path: str | os.PathLike, code_column: str = "lad_code", name_column: str | None = None,
                    pfa_column: str | None = None, pfa_name_column: str | None = None,
-                   population_column: str | None = None, links: str | os.PathLike | None = None) -> Geography:
+                   population_column: str | None = None, links: str | os.PathLike | None = None,
+                   snap: float = DEFAULT_SNAP_M, sliver: float = DEFAULT_SLIVER_M2) -> Geography:
     """Load user polygons (GeoJSON, GeoPackage or shapefile) as a :class:`Geography`.
 
-    Contiguity is computed from shared borders (measured in the file's own
-    projected CRS, or its UTM zone for geographic files); ``links`` is
-    an optional CSV ``a,b[,link_type,name]`` of extra named links (bridges,
-    ferries). Without a PFA column every unit is its own group.
+    Boundaries are checked and repaired (:mod:`cpa.io.repair`) in the file's own
+    projected CRS, or its UTM zone for geographic files: vertices within ``snap``
+    metres are snapped so that neighbours share edges, gaps under ``sliver`` m²
+    closed, overlaps under 1% of the smaller unit trimmed and larger ones
+    refused; :attr:`Geography.repair` says what changed. Contiguity is computed
+    from the shared borders; ``links`` is an optional CSV ``a,b[,link_type,name]``
+    of extra named links (bridges, ferries). Without a PFA column every unit is
+    its own group.
     """
+    check_tolerances(snap, sliver)  # before reading: a bad option is cheaper to report than a bad file
     gdf = read_polygons(path)
+    return geography_from_frame(gdf, code_column, name_column, pfa_column, pfa_name_column, population_column,
+                                links=links, snap=snap, sliver=sliver, where=f"boundary file {path}",
+                                source=f"user file {path}")
+
+
+def geography_from_frame(gdf: gpd.GeoDataFrame, code_column: str = "lad_code", name_column: str | None = None,
+                         pfa_column: str | None = None, pfa_name_column: str | None = None,
+                         population_column: str | None = None, links=None, snap: float = DEFAULT_SNAP_M,
+                         sliver: float = DEFAULT_SLIVER_M2, *, where: str = "boundary frame",
+                         source: str = "user polygons") -> Geography:
+    """A :class:`Geography` from unit polygons in memory, with the checks and repair of
+    :func:`read_geography`; ``links`` is a links CSV path or a DataFrame ``a,b[,link_type,name]``.
+
+    ``where`` starts every message (``"boundary file units.gpkg"``); ``source`` becomes
+    :attr:`Geography.source`.
+    """
+    check_tolerances(snap, sliver)
+    if gdf.crs is None:
+        raise CpaError(f"{where} has no coordinate reference system (CRS)", "set one, e.g. gdf.set_crs(27700)")
     cols = [c for c in (code_column, name_column, pfa_column, pfa_name_column, population_column) if c]
     missing = [c for c in cols if c not in gdf.columns]
     if missing:
-        raise CpaError(f"boundary file {path} has no column {list_items(missing)}",
+        raise CpaError(f"{where} has no column {list_items(missing)}",
                        f"its columns are: {list_items([c for c in gdf.columns if c != 'geometry'], 30)}")
     codes = gdf[code_column].astype(str).str.strip()
     if (codes == "").any() or gdf[code_column].isna().any():
-        raise CpaError(f"boundary file {path}: {int((codes == '').sum() + gdf[code_column].isna().sum())} "
+        raise CpaError(f"{where}: {int((codes == '').sum() + gdf[code_column].isna().sum())} "
                        f"features have an empty {code_column!r}", "give every feature a code")
     dupes = codes[codes.duplicated()].unique()
     if len(dupes):
-        raise CpaError(f"boundary file {path}: duplicate codes in {code_column!r}: {list_items(dupes)}",
+        raise CpaError(f"{where}: duplicate codes in {code_column!r}: {list_items(dupes)}",
                        "each unit must appear once; dissolve multi-part units into one feature")
     geoms = gdf.geometry
     empty = codes[geoms.isna() | geoms.is_empty]
     if len(empty):
-        raise CpaError(f"boundary file {path}: units with no geometry: {list_items(empty)}")
+        raise CpaError(f"{where}: units with no geometry: {list_items(empty)}")
     bad_type = codes[~geoms.geom_type.isin(["Polygon", "MultiPolygon"])]
     if len(bad_type):
-        raise CpaError(f"boundary file {path}: units that are not polygons: {list_items(bad_type)}",
+        raise CpaError(f"{where}: units that are not polygons: {list_items(bad_type)}",
                        "units must be Polygon or MultiPolygon features")
     invalid = codes[~geoms.is_valid]
     if len(invalid):
         reason = shapely.is_valid_reason(geoms[~geoms.is_valid].values[0])
-        raise CpaError(f"boundary file {path}: invalid geometry for {list_items(invalid)} ({reason})",
+        raise CpaError(f"{where}: invalid geometry for {list_items(invalid)} ({reason})",
                        "repair it, e.g. shapely.make_valid or QGIS 'Fix geometries', then retry")
     if pfa_column:
         pfa_codes = gdf[pfa_column].astype(str).str.strip()
         no_pfa = codes[gdf[pfa_column].isna().to_numpy() | (pfa_codes == "").to_numpy()]
         if len(no_pfa):
-            raise CpaError(f"boundary file {path}: units with an empty {pfa_column!r}: {list_items(no_pfa)}",
+            raise CpaError(f"{where}: units with an empty {pfa_column!r}: {list_items(no_pfa)}",
                            "give every unit a group code, or leave out --pfa-column")
     gdf = gdf.assign(_code=codes.values).set_index("_code")
     gdf.index.name = "lad_code"
-    metric_crs = metric_crs_for(gdf, path)  # first: it turns an unusable CRS into a clear error
-    wgs = gdf.to_crs(4326)
-    projected = gdf.to_crs(metric_crs)
-    centroids = projected.geometry.centroid.to_crs(4326)
+    metric_crs = metric_crs_for(gdf, where)  # first: it turns an unusable CRS into a clear error
+    plain = gdf.geometry.to_crs(metric_crs)
+    dense = plain
+    if gdf.crs.is_geographic:  # a straight edge in degrees is a curve in metres: follow it
+        dense = gpd.GeoSeries(segmentize_shared(gdf.geometry.values, SEGMENT_DEG), index=gdf.index,
+                              crs=gdf.crs).to_crs(metric_crs)
+    repaired = RepairedBoundaries(dense, None)
+    if needs_repair(dense, snap, sliver):  # a valid coverage is kept exactly as drawn
+        repaired = repair_boundaries(dense, snap_m=snap, sliver_m2=sliver, where=where)
+    if repaired.summary is None:
+        projected, wgs, border_geoms = plain, gdf.geometry.to_crs(4326), dense
+    else:
+        projected = border_geoms = repaired.geometry
+        wgs = projected.to_crs(4326)
+    centroids = projected.centroid.to_crs(4326)
     names = gdf.index.to_series()
     if name_column:  # a unit with no name is shown by its code
         names = gdf[name_column].where(gdf[name_column].notna(), names).astype(str)
@@ -152,51 +194,83 @@ def read_geography(path: str | os.PathLike, code_column: str = "lad_code", name_
         "country": pd.Series(np.nan, index=gdf.index, dtype=object),
         "population": pd.to_numeric(gdf[population_column], errors="coerce") if population_column else np.nan,
         "adults": np.nan, "males_18_49": np.nan,
-        "area_sqkm": projected.geometry.area.to_numpy() / 1e6,
+        "area_sqkm": projected.area.to_numpy() / 1e6,
         "lat": centroids.y.to_numpy(), "lon": centroids.x.to_numpy(),
-    }, geometry=wgs.geometry.values, crs=4326, index=gdf.index).sort_index()
+    }, geometry=wgs.values, crs=4326, index=gdf.index).sort_index()
     if population_column and units["population"].isna().any():
-        raise CpaError(f"boundary file {path}: column {population_column!r} has non-numbers for "
+        raise CpaError(f"{where}: column {population_column!r} has non-numbers for "
                        f"{list_items(units.index[units['population'].isna()])}")
     pfa_names = (gdf[pfa_name_column].astype(str) if pfa_name_column else units["pfa_code"])
     pfas = pd.DataFrame({"pfa_name": pfa_names.groupby(units["pfa_code"]).first()})
     pfas.index.name = "pfa_code"
     units["pfa_name"] = units["pfa_code"].map(pfas["pfa_name"])
-    border_geoms = gdf.geometry
-    if gdf.crs.is_geographic:
-        border_geoms = border_geoms.segmentize(SEGMENT_DEG)
-    link_table = shared_borders(border_geoms.to_crs(metric_crs))
-    if links is not None:
+    link_table = shared_borders(border_geoms)
+    if isinstance(links, pd.DataFrame):
+        link_table = pd.concat([link_table, check_links(links, "links", set(units.index))], ignore_index=True)
+    elif links is not None:
         link_table = pd.concat([link_table, read_links(links, set(units.index))], ignore_index=True)
-    geo = Geography(units=units, links=link_table, pfas=pfas, references={}, source=f"user file {path}",
-              projected_crs=metric_crs,
-              distance_note="great-circle km between polygon centroids (no population-weighted points)")
+    geo = Geography(units=units, links=link_table, pfas=pfas, references={}, source=source,
+                    projected_crs=metric_crs, repair=repaired.summary,
+                    distance_note="great-circle km between polygon centroids (no population-weighted points)")
+    check_connected(geo, where, None if links is None else
+                    "the links given" if isinstance(links, pd.DataFrame) else f"the links in {links}")
     return geo
 
 
+def check_connected(geo: Geography, where: str, links: str | None = None) -> None:
+    """Refuse a geography whose units fall into several pieces: no contiguous plan could cover it
+    with fewer areas than pieces, and a solve would report nonsense. Names the pieces, largest
+    first, and how to join them with ``--links``; ``links`` says which links were tried
+    (``"the links in links.csv"``)."""
+    pieces = sorted((sorted(c) for c in nx.connected_components(geo.graph())), key=lambda c: (-len(c), c[0]))
+    if len(pieces) <= 1:
+        return
+    names = geo.units["name"]
+
+    def describe(piece):
+        shown = list_items([f"{names[u]} ({u})" if names[u] != u else u for u in piece], 3)
+        return f"{len(piece)} unit{'s' if len(piece) > 1 else ''}: {shown}"
+
+    listed = "; ".join(f"piece {i}: {describe(p)}" for i, p in enumerate(pieces[:5], 1))
+    more = f"; and {len(pieces) - 5} more pieces" if len(pieces) > 5 else ""
+    lone = [p[0] for p in pieces if len(p) == 1]
+    example = f"{pieces[0][0]},{pieces[1][0]},ferry,Name of the crossing"
+    with_links = f" even with {links}" if links is not None else ""
+    raise CpaError(
+        f"{where}: the units fall into {len(pieces)} separate pieces{with_links} "
+        f"({listed}{more})" + (f"; {list_items(lone, 5)} {'touches' if len(lone) == 1 else 'touch'} no other unit" if lone else ""),
+        f"join the pieces with --links FILE, a CSV a,b,link_type,name with one row per bridge or ferry, "
+        f"e.g. {example}; link_type is fixed_crossing or ferry")
+
+
 def read_links(path, known: set[str]) -> pd.DataFrame:
-    df = read_csv(path, "links file")
+    return check_links(read_csv(path, "links file"), f"links file {path}", known)
+
+
+def check_links(df: pd.DataFrame, where: str, known: set[str]) -> pd.DataFrame:
+    """Extra links ``a,b[,link_type,name]`` checked against the unit codes, in the links-table layout."""
+    df = df.astype(str)
     for col in ("a", "b"):
         if col not in df.columns:
-            raise CpaError(f"links file {path} needs columns a,b (optional link_type,name)",
+            raise CpaError(f"{where} needs columns a,b (optional link_type,name)",
                            f"its columns are: {list_items(df.columns)}")
     for col in ("a", "b"):
         df[col] = df[col].str.strip()
         blank = blank_rows(df[col])
         if blank:
-            raise CpaError(f"links file {path}: empty {col!r} on line {list_items(blank)}", "name both units of every link")
+            raise CpaError(f"{where}: empty {col!r} on line {list_items(blank)}", "name both units of every link")
     unknown = sorted((set(df["a"]) | set(df["b"])) - known)
     if unknown:
-        raise CpaError(f"links file {path} names unknown units: {list_items(unknown)}",
+        raise CpaError(f"{where} names unknown units: {list_items(unknown)}",
                        f"use the codes of the boundary file, e.g. {list_items(sorted(known), 3)}")
     loops = sorted(df.loc[df["a"] == df["b"], "a"])
     if loops:
-        raise CpaError(f"links file {path} links units to themselves: {list_items(loops)}")
+        raise CpaError(f"{where} links units to themselves: {list_items(loops)}")
     # A link of an unknown type would be dropped silently by Geography.graph(): refuse it instead.
     kind = df.get("link_type", pd.Series("", index=df.index)).str.strip().replace("", "fixed_crossing")
     bad = sorted(set(kind) - set(LINK_TYPES))
     if bad:
-        raise CpaError(f"links file {path}: unknown link_type {list_items(bad)}",
+        raise CpaError(f"{where}: unknown link_type {list_items(bad)}",
                        f"use one of: {', '.join(LINK_TYPES)} (blank means fixed_crossing)")
     df["link_type"] = kind
     df["a"], df["b"] = df[["a", "b"]].min(axis=1), df[["a", "b"]].max(axis=1)

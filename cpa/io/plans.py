@@ -14,10 +14,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 
 from ..errors import CpaError, list_items
 from ..geography import Geography
+from ..geometry import dissolve
 from ..plan import Plan, cell_text, reference_hint, reference_plan
 from . import atomic
 from .safe import FORMULA_STARTS, csv_text
@@ -124,7 +124,7 @@ def write_plan_csv(plan: Plan, path: str | os.PathLike) -> Path:
 def plan_geodataframe(plan: Plan, geo: Geography, area_table: pd.DataFrame | None = None):
     """Dissolved areas as a GeoDataFrame (EPSG:4326) with ``lad_codes`` and any scorecard columns."""
     members = plan.members()
-    geoms = [shapely.coverage_union_all(geo.units.geometry.loc[m].values) for m in members.values()]
+    geoms = [dissolve(geo.units.geometry.loc[m].values) for m in members.values()]
     gdf = gpd.GeoDataFrame({
         "area": list(members), "area_name": [plan.name(a) for a in members],
         "lad_codes": [";".join(m) for m in members.values()],

@@ -304,18 +304,24 @@ def lad_geojson(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geography, v
 
 
 # ------------------------------------------------------------ HTML pieces
+def leaflet_inline() -> tuple[str, str]:
+    """Leaflet's (JS, CSS) as text to inline in a page, with nothing left that would fetch a file."""
+    js = (LEAFLET / "leaflet.js").read_text(encoding="utf-8")
+    css = (LEAFLET / "leaflet.css").read_text(encoding="utf-8")
+    # The source map is not shipped; the layer-control and marker images are never shown
+    # (the control is expanded, points are circle markers).
+    js = js.replace("//# sourceMappingURL=leaflet.js.map", "")
+    css = re.sub(r"url\(images/[^)]*\)", "none", css)
+    return js, css
+
+
 class _LeafletInline(Element):
     """Leaflet's JS and CSS inlined into the page header, so nothing is fetched."""
 
     def __init__(self):
         super().__init__()
-        js = (LEAFLET / "leaflet.js").read_text(encoding="utf-8")
-        css = (LEAFLET / "leaflet.css").read_text(encoding="utf-8")
-        # The source map is not shipped; the layer-control icons are never shown (control expanded).
-        js = js.replace("//# sourceMappingURL=leaflet.js.map", "")
-        css = css.replace("url(images/layers.png)", "none").replace("url(images/layers-2x.png)", "none")
+        self.js, self.css = leaflet_inline()
         self._template = Template("<style>{{ this.css }}</style>\n<script>{{ this.js }}</script>")
-        self.css, self.js = css, js
 
 
 

@@ -22,7 +22,7 @@ from ..compare.table import display_rows
 from ..geography import Geography
 from ..io import atomic
 from ..io.plans import plan_csv_text, plan_geojson_text
-from ..io.serialise import dumps
+from ..io.serialise import SCHEMA_VERSION, dumps
 from ..naming import solve_label
 from ..optimise.solve import SolveResult
 from ..values import ContractValues
@@ -33,20 +33,33 @@ from .report import report_html
 from .text import markdown_table
 
 
+def run_report(result: SolveResult) -> dict:
+    """The solve report as a plain dict."""
+    report = result.report
+    return report.to_dict() if hasattr(report, "to_dict") else dict(report)
+
+
+def repair_record(geo: Geography) -> dict:
+    """``{"boundary_repair": ...}`` when loading changed the user's boundaries, for run.json; else nothing."""
+    return {} if geo.repair is None else {"boundary_repair": geo.repair.to_dict()}
+
+
 def solve_output_texts(result: SolveResult, geo: Geography, values: ContractValues,
                        with_map: bool = False) -> dict[str, str]:
     """File name -> contents for ``plan.csv``, ``plan.geojson``, ``run.json`` (and ``map.html``)."""
     plan, card = result.plan, result.scorecard
+    report = run_report(result)
     areas = [{"area": a, "name": plan.name(a), "description": str(card.areas.at[a, "description"])}
              for a in sorted(card.areas.index)]
     texts = {
         "plan.csv": plan_csv_text(plan),
         "plan.geojson": plan_geojson_text(plan, geo, card.areas),
-        "run.json": dumps({**result.report, "label": solve_label(result.report["options"]), "areas": areas,
+        "run.json": dumps({"schema_version": SCHEMA_VERSION, **report, **repair_record(geo),
+                           "label": solve_label(report["options"]), "areas": areas,
                            "scorecard": card.summary}) + "\n",
     }
     if with_map:
-        m = interactive_map([(solve_label(result.report["options"]), plan, card)], geo, values)
+        m = interactive_map([(solve_label(report["options"]), plan, card)], geo, values)
         texts["map.html"] = render_html(m)
     return texts
 

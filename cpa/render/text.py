@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..io.serialise import dumps
+from ..io.safe import csv_text, markdown_cell
+from ..io.serialise import document
 from ..metrics import Scorecard
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -67,16 +68,16 @@ def text_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
+    out = ["| " + " | ".join(map(markdown_cell, headers)) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out += ["| " + " | ".join(map(markdown_cell, r)) + " |" for r in rows]
     return "\n".join(out)
 
 
 def render_scorecard(card: Scorecard, fmt: str = "table") -> str:
     if fmt == "json":
-        return dumps(card.to_dict()) + "\n"
+        return document("scorecard", card.to_dict())
     if fmt == "csv":
-        return card.areas.reset_index().to_csv(index=False, lineterminator="\n")
+        return csv_text(card.areas, index=True)
     headers, rows = area_rows(card)
     if fmt == "markdown":
         body = [f"## {card.summary['plan']}", ""] + [f"- {l}" for l in summary_lines(card)] + [""]

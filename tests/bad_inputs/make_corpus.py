@@ -74,6 +74,11 @@ def boundaries() -> None:
         [[-0.9, 51.9], [-0.8, 52.0], [-0.8, 51.9], [-0.9, 52.0], [-0.9, 51.9]]]})
     write("bowtie.geojson", geojson(bowtie))
 
+    # U01 reaches 0.01 degrees into U00: 10% of U00, too much to be digitising noise.
+    overlap = [dict(f) for f in feats]
+    overlap[1] = feature(feats[1]["properties"], shapely.geometry.mapping(shapely.box(-0.91, 51.9, -0.8, 52.0)))
+    write("overlap.geojson", geojson(overlap))
+
     dupes = [dict(f) for f in feats]
     dupes[3] = feature({**feats[3]["properties"], "code": "U00"}, feats[3]["geometry"])
     write("duplicate_codes.geojson", geojson(dupes))

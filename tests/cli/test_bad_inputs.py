@@ -18,7 +18,9 @@ import shapely
 from click.testing import CliRunner, Result
 
 from cpa.cli import main
+from cpa.errors import CpaError
 from cpa.io import read_geography
+from cpa.errors import CpaError
 from cpa.io import read_geography
 
 CORPUS = Path(__file__).resolve().parent.parent / "bad_inputs"
@@ -68,6 +70,9 @@ CASES = [
                                       "--code-column", "code", *VALUES], 2, "which looks like metres"),
     ("boundaries-bowtie", ["evaluate", "@plan.csv", "--boundaries", "@bowtie.geojson", "--code-column", "code",
                            *VALUES], 2, "invalid geometry for U01 (Self-intersection"),
+    ("boundaries-big-overlap", ["evaluate", "@plan.csv", "--boundaries", "@overlap.geojson", "--code-column", "code",
+                                *VALUES], 2, "U00 and U01 (10% of the smaller"),
+    ("boundaries-negative-snap", ["evaluate", "@plan.csv", *ON_GRID, "--snap", "-1"], 2, "--snap must be 0 or more"),
     ("boundaries-duplicate-codes", ["evaluate", "@plan.csv", "--boundaries", "@duplicate_codes.geojson",
                                     "--code-column", "code", *VALUES], 2, "duplicate codes in 'code': U00"),
     ("boundaries-no-code-column", ["evaluate", "@plan.csv", "--boundaries", "@no_code_column.geojson",
@@ -261,10 +266,13 @@ def test_t_junction_neighbours_are_found(tmp_path, crs):
              "S1": shapely.box(-0.9, 51.8, -0.8, 51.9), "FAR": shapely.box(-0.8, 51.7, -0.7, 51.8)}
     gdf = gpd.GeoDataFrame({"code": list(cells)}, geometry=list(cells.values()), crs=4326).to_crs(crs)
     gdf.to_file(tmp_path / "tj.geojson")
-    geo = read_geography(tmp_path / "tj.geojson", "code")
-    pairs = set(zip(geo.links["a"], geo.links["b"]))
-    # FAR touches S1 only at a corner: not a neighbour.
-    assert pairs == {("BIG", "S0"), ("BIG", "S1"), ("S0", "S1")}
+    # FAR touches S1 only at a corner: not a neighbour, so alone it is a separate piece, refused at load.
+    with pytest.raises(CpaError, match=r"2 separate pieces .*FAR touches no other unit"):
+        read_geography(tmp_path / "tj.geojson", "code")
+    (tmp_path / "links.csv").write_text("a,b,link_type,name\nS1,FAR,ferry,Test ferry\n")
+    geo = read_geography(tmp_path / "tj.geojson", "code", links=tmp_path / "links.csv")
+    borders = geo.links[geo.links["link_type"] == "shared_border"]
+    assert set(zip(borders["a"], borders["b"])) == {("BIG", "S0"), ("BIG", "S1"), ("S0", "S1")}
     big = geo.links.set_index(["a", "b"]).loc[("BIG", "S0"), "border_km"]
     assert big == pytest.approx(11.1, abs=0.1)
 

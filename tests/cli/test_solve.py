@@ -64,7 +64,7 @@ def test_infeasible_writes_nothing(tmp_path):
     (["--min-value", "-3"], "--min-value must be a positive number"),
     (["--time-limit", "0"], "--time-limit must be a positive number"),
     (["--gap", "2"], "--gap is a fraction"),
-    (["--keep-whole", "Atlantis"], "unknown group 'Atlantis'"),
+    (["--keep-whole", "Atlantis"], "unknown --keep-whole group 'Atlantis'"),
     (["--start", "trusts36"], "neither a reference plan nor a file"),
 ])
 def test_bad_solve_options(tmp_path, args, message):
