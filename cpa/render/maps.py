@@ -459,7 +459,9 @@ def interactive_map(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geograph
     root.header.add_child(_LeafletInline(), name="leaflet")
     root.header.add_child(Element(f"<style>\n:root {{ --cpa-split-red: {SPLIT_RED}; }}\n{template_text('map.css')}</style>"),
                           name="cpa_css")
-    m.add_child(_PlanSwitcher(labels))
+    # Leaflet writes layer names and folium tooltip captions with innerHTML: give them escaped text.
+    shown = [escape_html(label) for label in labels]
+    m.add_child(_PlanSwitcher(shown))
     if tiles:
         folium.TileLayer(tiles, name="background map", overlay=True, control=True).add_to(m)
     # Panes fix the drawing order whatever the order layers are switched on: areas, LADs (which take
@@ -473,7 +475,7 @@ def interactive_map(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geograph
     titles, legends = [], []
     for i, ((_, plan, card), label) in enumerate(zip(layers, labels)):
         colours = fill_colours(plan, card, geo, color_by, scale)
-        group = folium.FeatureGroup(name=label, overlay=False, show=i == 0)
+        group = folium.FeatureGroup(name=shown[i], overlay=False, show=i == 0)
         folium.GeoJson(
             area_geojson(plan, card, geo, colours, label), name=f"{label} areas", control=False,
             style_function=lambda f: {**AREA_STYLE, "fillColor": f["properties"]["fill"]},
@@ -502,7 +504,7 @@ def interactive_map(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geograph
 
     lads = folium.FeatureGroup(name="LAD boundaries", overlay=True, show=True)
     tip_fields = ["lad_name", "pfa_name"] + [f"area_name_{i}" for i in range(len(layers))] + ["value_m"]
-    tip_alias = ["LAD", "PFA"] + [f"area ({label})" for label in labels] + ["value £m/yr"]
+    tip_alias = ["LAD", "PFA"] + [f"area ({label})" for label in shown] + ["value £m/yr"]
     folium.GeoJson(
         lad_geojson(layers, geo, values), control=False, style_function=lambda f: LAD_STYLE,
         tooltip=folium.GeoJsonTooltip(tip_fields, tip_alias, sticky=True),

@@ -504,3 +504,24 @@ def test_every_area_labelled_and_neighbours_coloured_apart_in_chromium(browser, 
             assert fills[a] != fills[b], (a, b, fills[a])
     severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
     assert not severe, severe
+
+
+@pytest.mark.browser
+def test_markup_in_names_stays_text_in_chromium(browser, tmp_path, geo, values):
+    """Plan and area names from files reach the layer control, legend, labels, popups and tooltips: in
+    the page they must show as text, never run."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    crc = read_plan("crc21", geo)
+    bad = "<img src=x onerror=\"document.title='owned'\">"
+    plan = Plan(crc.assignment, {a: f"{bad} {a}" for a in crc.areas}, label=bad)
+    page = write_map_html(interactive_map([(bad, plan, scorecard(plan, geo, values))], geo, values),
+                          tmp_path / "map.html")
+    assert "<img src=x" not in page.read_text(encoding="utf-8")
+    d = browser
+    d.get(page.resolve().as_uri())
+    WebDriverWait(d, 15).until(lambda drv: drv.execute_script(
+        "return document.querySelectorAll('.cpa-label-num').length") == 21)
+    assert d.execute_script("return document.querySelectorAll('img[src=x]').length") == 0
+    assert d.title != "owned"
+    assert bad in d.execute_script("return document.querySelector('.leaflet-control-layers-base').textContent")
