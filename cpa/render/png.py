@@ -32,6 +32,11 @@ NAMES_ON_MAP = 21
 NAME_ON_MAP_CHARS = 22
 
 
+def source_line(geo: Geography) -> str:
+    """Where the boundaries come from: the open-data attribution for the embedded geography."""
+    return SOURCE_LINE if geo.references else f"Boundaries: {geo.source}."
+
+
 def draw_plan(ax, plan: Plan, card: Scorecard, geo: Geography, colours: dict[str, str], names: bool,
               fontsize: float = 7.0, hubs: bool = True, labels: bool = True) -> list:
     """Draw the plan's areas, PFA outlines (split PFAs dashed red), hubs and (unless ``labels`` is
@@ -118,7 +123,7 @@ def static_png(plan: Plan, card: Scorecard, geo: Geography, path: str | os.PathL
 
     fig.suptitle(title or plan.label, x=0.01, ha="left", fontsize=16, fontweight="bold")
     fig.text(0.01, 0.915, "  ·  ".join(headline(card)), fontsize=9.5, color="#333", va="top")
-    fig.text(0.01, 0.012, f"Values: {card.summary.get('value_model', '')}.\n{SOURCE_LINE}", fontsize=7,
+    fig.text(0.01, 0.012, f"Values: {card.summary.get('value_model', '')}.\n{source_line(geo)}", fontsize=7,
              color="#444", va="bottom")
     with atomic.atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)
@@ -147,5 +152,5 @@ def sweep_maps_png(results: dict, geo: Geography, ks: list[int], dpi: int = 130)
         ax.set_title(f"K = {k}: {status}\nmean travel {s['mean_travel_km']:.1f} km, CV {s['value_cv']:.2f}, "
                      f"smallest £{s['value_min_m']:,.1f}m", fontsize=8.5)
     fig.suptitle("The plans at chosen K (neighbouring areas never share a colour)", fontsize=11, x=0.01, ha="left")
-    fig.text(0.01, 0.008, SOURCE_LINE, fontsize=6.5, color="#444")
+    fig.text(0.01, 0.008, source_line(geo), fontsize=6.5, color="#444")
     return png_bytes(fig, dpi=dpi)

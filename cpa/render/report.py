@@ -41,6 +41,6 @@ def report_html(result: ComparisonResult, values: ContractValues, geo: Geography
         distance_note=geo.distance_note, version=__version__, headers=headers,
         rows=[{"kind": kind, "cells": cells} for cells, kind in zip(rows, result.table["kind"])],
         notes=notes, files=files, map_head=Markup(map_head), map_body=Markup(map_body),
-        geography=geo.source, source_line=SOURCE_LINE,
+        geography=geo.source, source_line=SOURCE_LINE, embedded=bool(geo.references),
         figures=[{"caption": caption, "base64": base64.b64encode(pngs[name]).decode()}
                  for name, caption in FIGURE_CAPTIONS])
