@@ -502,6 +502,12 @@ def test_every_area_labelled_and_neighbours_coloured_apart_in_chromium(browser, 
         assert set(fills) == set(plan.areas)
         for a, b in area_graph(plan, geo).edges:
             assert fills[a] != fills[b], (a, b, fills[a])
+    # Zoomed in, the labels are placed again: still one number per area and no overlaps.
+    d.execute_script("var k = Object.keys(window).find(function (n) { return /^map_[0-9a-f]+$/.test(n); });"
+                     "window[k].setZoom(window[k].getZoom() + 1.5, {animate: false});")
+    WebDriverWait(d, 10).until(lambda drv: not drv.execute_script(READ_LABELS)["clash"])
+    again = d.execute_script(READ_LABELS)
+    assert sorted(b["area"] for b in again["boxes"] if "num" in b["kind"]) == sorted(layers[-1][1].areas)
     severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
     assert not severe, severe
 
