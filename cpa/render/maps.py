@@ -7,14 +7,19 @@ folium's CDN links, and no tile layer is drawn unless asked for.
 Layout of :func:`interactive_map`, bottom to top:
 
 * per plan (one radio-button layer each, the first shown): areas filled, one
-  GeoJSON feature per area (class ``cpa-area``) with the scorecard row as a
-  popup; PFAs the plan splits (thick dashed red); hubs (circle markers);
+  GeoJSON feature per area (class ``cpa-area``, ``data-area`` its label) with
+  the scorecard row as a popup; PFAs the plan splits (thick dashed red); hubs
+  (circle markers); the area labels (``cpa-label-num``: every area's number at
+  its pole of inaccessibility, moved aside on a leader line when numbers would
+  overlap; ``cpa-label-name``: its name beside the number where that fits),
+  placed by ``templates/map_labels.js`` at every zoom;
 * shared overlays: LAD boundaries (class ``cpa-lad``; hover for LAD, PFA, the
   area under each plan and value; a click opens the popup of the active plan's
   area, since the LADs lie over the areas and take the clicks); PFA outlines.
 
 A title block shows the active plan's headline figures and the value model;
-a legend shows the area colours or the colour scale.
+the legend lists each area's number, colour, name and value (and a
+choropleth's classes). The map fits itself beside that column.
 """
 
 from __future__ import annotations
