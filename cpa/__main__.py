@@ -2,4 +2,6 @@
 
 from .cli import main
 
-main(prog_name="cpa")
+# Guarded: the worker processes of a local Dask cluster are spawned and import the main module again.
+if __name__ == "__main__":
+    main(prog_name="cpa")

@@ -193,3 +193,23 @@ class SolveOptions:
         d["keep_whole"] = list(self.keep_whole)
         d["locks"] = [list(x) for x in self.locks]
         return d
+
+
+def options_from_settings(k: int, *, coterminous: str = "strict", min_value=None, max_value=None, max_share=None,
+                          max_pfas=None, keep_whole=(), lock=(), start=None, w_travel: float = 1.0,
+                          w_balance: float = 1.0, w_split: float = 5.0, solver: str = "highs",
+                          time_limit: float = 600.0, gap=None, seed: int = 0, threads=None) -> SolveOptions:
+    """SolveOptions from settings named and measured as on the command line and in scenario files
+    (``min_value`` in £m, ``max_share`` in percent, ``lock`` as ``LAD=AREA`` texts); a setting left out
+    takes the command line's default."""
+    locks = []
+    for item in lock:
+        lad, sep, area = item.partition("=")
+        if not sep or not lad.strip() or not area.strip():
+            raise CpaError(f"--lock {item!r} is not LAD=AREA", "e.g. --lock E06000046=South")
+        locks.append((lad.strip(), area.strip()))
+    return SolveOptions(
+        k=k, coterminous=coterminous, min_value_m=min_value, max_value_m=max_value, max_share_pct=max_share,
+        max_pfas=max_pfas, keep_whole=tuple(keep_whole), locks=tuple(locks), start=start,
+        weights=Weights(travel=w_travel, balance=w_balance, split=w_split),
+        solver=solver, time_limit=time_limit, gap=gap, seed=seed, threads=threads)

@@ -36,20 +36,28 @@ def geography_options(f):
     return f
 
 
-def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, value_model,
-                values_file, total, quiet=False):
-    """(geography, contract values) from the shared options; says on stderr what boundary repair changed."""
+def load_geography(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, quiet=False):
+    """The user's geography (``--boundaries``), or the embedded one; says on stderr what boundary repair
+    changed."""
     from ..geography import Geography
-    from ..io import read_geography, values_from_table
-    from ..values import DEFAULT_TOTAL_M, contract_values
+    from ..io import read_geography
 
     if boundaries_file:
         geo = read_geography(boundaries_file, code_column, name_column, pfa_column, links=links_file,
                              snap=snap, sliver=sliver)
         if geo.repair is not None:
             note(quiet, f"cpa: {geo.repair.line()}")
-    else:
-        geo = Geography.default()
+        return geo
+    return Geography.default()
+
+
+def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, value_model,
+                values_file, total, quiet=False):
+    """(geography, contract values) from the shared options; says on stderr what boundary repair changed."""
+    from ..io import values_from_table
+    from ..values import DEFAULT_TOTAL_M, contract_values
+
+    geo = load_geography(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, quiet)
     if values_file:
         values = values_from_table(geo, values_file, total)
     else:
@@ -138,19 +146,12 @@ def solve_options(f):
 def build_solve_options(k, coterminous, min_value, max_value, max_share, max_pfas, keep_whole, lock, start,
                         w_travel, w_balance, w_split, solver, time_limit, gap, seed, threads):
     """SolveOptions from the CLI's values (£m, percent); SolveOptions checks every one of them."""
-    from ..options import SolveOptions, Weights
+    from ..options import options_from_settings
 
-    locks = []
-    for item in lock:
-        lad, sep, area = item.partition("=")
-        if not sep or not lad.strip() or not area.strip():
-            raise CpaError(f"--lock {item!r} is not LAD=AREA", "e.g. --lock E06000046=South")
-        locks.append((lad.strip(), area.strip()))
-    return SolveOptions(
-        k=k, coterminous=coterminous, min_value_m=min_value, max_value_m=max_value, max_share_pct=max_share,
-        max_pfas=max_pfas, keep_whole=tuple(keep_whole), locks=tuple(locks), start=start,
-        weights=Weights(travel=w_travel, balance=w_balance, split=w_split),
-        solver=solver, time_limit=time_limit, gap=gap, seed=seed, threads=threads)
+    return options_from_settings(
+        k, coterminous=coterminous, min_value=min_value, max_value=max_value, max_share=max_share,
+        max_pfas=max_pfas, keep_whole=keep_whole, lock=lock, start=start, w_travel=w_travel, w_balance=w_balance,
+        w_split=w_split, solver=solver, time_limit=time_limit, gap=gap, seed=seed, threads=threads)
 
 
 def explicit(ctx, params: dict) -> dict:

@@ -17,15 +17,18 @@ from .common import (build_solve_options, geography_options, load_inputs, note, 
               help="K values: a range A-B, a list 12,16,21 or both (6-10,35); repeatable.")
 @solve_options
 @geography_options
-@click.option("--jobs", type=int, default=None, help="Solves run at once, one process each [default: CPUs].")
+@click.option("--jobs", type=int, default=None,
+              help="Solves run at once, one local Dask worker process each [default: CPUs].")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run the solves on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="sweep", show_default=True,
               help="Folder for sweep.csv, the PNG curves and every K's plan files (k16/plan.csv, ...).")
 @click.option("--maps", "map_specs", default="12,16,21,35", show_default=True, metavar="KS",
               help="The Ks whose plans are drawn side by side in sweep_maps.png (those the sweep solves; "
                    "if none, four spread over the range).")
 @output_options("table", "csv", "json")
-def sweep_cmd(k_specs, jobs, out_dir, map_specs, fmt, quiet, boundaries_file, code_column, name_column, pfa_column, links_file,
-              snap, sliver, value_model, values_file, total, **rules):
+def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundaries_file, code_column, name_column,
+              pfa_column, links_file, snap, sliver, value_model, values_file, total, **rules):
     """Solve every K in a range and draw how the plans change with K.
 
     --time-limit is PER K (each solve gets the full limit), so a sweep of n
@@ -36,7 +39,8 @@ def sweep_cmd(k_specs, jobs, out_dir, map_specs, fmt, quiet, boundaries_file, co
     (travel, balance, smallest contract, splits, solve time) marking K = 16,
     21, 35 and the reference plans, every K's plan files in OUT/k16/plan.csv,
     plan.geojson, run.json, ..., and the plans of --maps Ks side by side in
-    sweep_maps.png.
+    sweep_maps.png. Solves run on a local Dask cluster (--jobs processes), or
+    on a running one with --scheduler, as for grid.
     """
     from ..compare import parse_k_values, reference_points, render_sweep, sweep_results
     from ..io.safe import csv_text
@@ -63,7 +67,7 @@ def sweep_cmd(k_specs, jobs, out_dir, map_specs, fmt, quiet, boundaries_file, co
             live.log(f"[{done}/{n}] K={row['K']}: {row['status']}{gap}  {row['seconds']:.1f} s{why}")
             live.update(done=done)
 
-        df, results = sweep_results(ks, base, geo, values, jobs=jobs, progress=progress)
+        df, results = sweep_results(ks, base, geo, values, jobs=jobs, progress=progress, scheduler=scheduler)
     paths = write_sweep(df, out_dir, reference_points(geo, values), results=results, geo=geo, values=values,
                         map_ks=map_ks)
     if fmt == "json":

@@ -137,6 +137,21 @@ def _settings(path, where: str, table: dict, base_dir: Path, skip: Iterable[str]
     return out
 
 
+def load_toml(path: str | os.PathLike, hint: str) -> tuple[Path, dict]:
+    """(path, document) of a scenario file; a missing, unreadable or invalid file is one CpaError."""
+    p = Path(path)
+    if not p.exists():
+        raise CpaError(f"scenario file not found: {p}", "check the path (it is relative to the current directory)")
+    if p.is_dir():
+        raise CpaError(f"scenario file is a directory, not a file: {p}")
+    try:
+        return p, tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CpaError(f"scenario {p} is not UTF-8 text ({exc.reason} at byte {exc.start})", hint) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CpaError(f"scenario {p} is not valid TOML: {exc}", hint) from None
+
+
 def read_scenario(path: str | os.PathLike) -> Scenario:
     """Read and check a scenario TOML file; any problem is one :class:`CpaError` naming file and key.
 
@@ -148,17 +163,7 @@ def read_scenario(path: str | os.PathLike) -> Scenario:
     without dashes: ``time-limit``, ``keep-whole``, ``min-value`` (£m),
     ``max-share`` (percent), ...
     """
-    p = Path(path)
-    if not p.exists():
-        raise CpaError(f"scenario file not found: {p}", "check the path (it is relative to the current directory)")
-    if p.is_dir():
-        raise CpaError(f"scenario file is a directory, not a file: {p}")
-    try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise CpaError(f"scenario {p} is not UTF-8 text ({exc.reason} at byte {exc.start})", SCENARIO_HINT) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CpaError(f"scenario {p} is not valid TOML: {exc}", SCENARIO_HINT) from None
+    p, doc = load_toml(path, SCENARIO_HINT)
     for key in doc:
         if key not in SCENARIO_TOP:
             raise _unknown(p, "the top level", key, SCENARIO_TOP)

@@ -6,11 +6,9 @@ Infeasible Ks are rows with their reason, not errors.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import math
-import multiprocessing
-import os
 import re
-import signal
 import time
 from dataclasses import replace
 from typing import Callable, Iterable, Sequence
@@ -21,11 +19,11 @@ from ..errors import CpaError, InfeasibleRequest, NoPlanFound
 from ..geography import Geography
 from ..io.plans import read_plan
 from ..metrics import scorecard
-from ..optimise import SolveOptions, solve
-from ..optimise.solve import SolveResult
+from ..optimise import SolveOptions, SolveResult, solve
 from ..optimise.blocks import build_blocks
 from ..progress import highs_banner_to_stderr
 from ..values import ContractValues
+from .cluster import dask_client, local_workers, threads_per_solve
 from .table import SUMMARY_COLUMNS, SWEEP_COLUMNS
 
 
@@ -62,17 +60,13 @@ def _one_line(exc: CpaError) -> str:
     return exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
 
 
-def sweep_row(geo: Geography, values: ContractValues, options: SolveOptions) -> dict:
-    """Solve one K and return its sweep row; an infeasible K or no plan in time is a row, not an error."""
-    return sweep_solve(geo, values, options)[0]
-
-
-def sweep_solve(geo: Geography, values: ContractValues, options: SolveOptions) -> tuple[dict, SolveResult | None]:
-    """Solve one K: its sweep row and the solve's result (None when the K has no plan)."""
-    result = None
+def solve_row(geo: Geography, values: ContractValues, options: SolveOptions) -> tuple[dict, SolveResult | None]:
+    """Solve one request and return (its sweep row, the result or None); an infeasible request or no plan in
+    time is a row, not an error."""
     row = dict.fromkeys(SWEEP_COLUMNS)
     row["K"] = options.k
     t0 = time.perf_counter()
+    result = None
     try:
         result = solve(geo, values, options)
     except InfeasibleRequest as exc:
@@ -82,9 +76,7 @@ def sweep_solve(geo: Geography, values: ContractValues, options: SolveOptions) -
     except CpaError as exc:  # e.g. an unusable start plan: say so in the row rather than lose the other Ks
         row.update(status="error", reason=_one_line(exc))
     else:
-        r, s = result.report, result.scorecard.summary
-        if result.plan is None:
-            result = None
+        r, s = report_dict(result.report), result.scorecard.summary
         row.update(status=r["status"], gap=r["gap"], objective=r["objective"], bound=r["bound"],
                    plan_hash=r.get("plan_hash"), seconds=r["wall_seconds"],
                    **{f"term_{k}": v for k, v in r["terms"].items()},
@@ -94,37 +86,42 @@ def sweep_solve(geo: Geography, values: ContractValues, options: SolveOptions) -
     return row, result
 
 
-def _init_worker() -> None:
-    # Ctrl-C is handled by the parent, which then stops the workers; a worker must not die half-way on its own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A worker shares the parent's stdout, which may be carrying a JSON document: no solver banner there.
-    highs_banner_to_stderr(quiet=True)
+def sweep_row(geo: Geography, values: ContractValues, options: SolveOptions) -> dict:
+    """Solve one K and return its sweep row; an infeasible K or no plan in time is a row, not an error."""
+    return solve_row(geo, values, options)[0]
+
+
+def report_dict(report) -> dict:
+    """A solve report as a plain dict (a typed report's ``to_dict()``, or the dict itself)."""
+    return report.to_dict() if hasattr(report, "to_dict") else dict(report)
 
 
 def sweep(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, values: ContractValues,
           jobs: int | None = None, progress: Callable[[dict, int, int], None] | None = None,
-          executor: concurrent.futures.Executor | None = None) -> pd.DataFrame:
+          executor: concurrent.futures.Executor | None = None, scheduler: str | None = None) -> pd.DataFrame:
     """The sweep table of :func:`sweep_results` alone."""
-    return sweep_results(k_values, base_options, geo, values, jobs, progress, executor)[0]
+    return sweep_results(k_values, base_options, geo, values, jobs, progress, executor, scheduler)[0]
 
 
 def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, values: ContractValues,
                   jobs: int | None = None, progress: Callable[[dict, int, int], None] | None = None,
-                  executor: concurrent.futures.Executor | None = None
+                  executor: concurrent.futures.Executor | None = None, scheduler: str | None = None
                   ) -> tuple[pd.DataFrame, dict[int, SolveResult]]:
     """Solve each K with ``base_options`` (its ``k`` is replaced; its time limit applies to each K);
-    returns the sweep table and every K's solve result (plan, scorecard, report) that found a plan.
+    returns the sweep table and the solve result (plan, scorecard, report) of every K that has a plan.
 
     Each K is one task, ``sweep_row(geo, values, options)``, that carries all
-    its inputs as data, so any ``concurrent.futures.Executor`` can run it (a
-    Dask ``Client.get_executor()`` too). Without one, ``jobs`` solves run at
-    once in local processes (default: CPU count). With several jobs and no
-    ``threads`` set, each solve gets cpu_count // jobs threads so the machine
-    is not oversubscribed. ``progress(row, done, total)`` is called as each K
-    finishes, in finishing order. Returns one row per K in K order; infeasible
-    Ks have status ``infeasible`` and the reason. Time-limited solves depend on
-    machine speed, so their plans may differ between runs; proven optimal ones
-    do not (up to ties).
+    its inputs as data, so any ``concurrent.futures.Executor`` can run it.
+    Without one, ``jobs`` solves run at once on a local Dask cluster of worker
+    processes (default: CPU count; one job solves in this process), or on the
+    Dask cluster at ``scheduler`` (see :mod:`.cluster`), the executor ``cpa
+    grid`` uses. With several local jobs and no ``threads`` set, each solve
+    gets cpu_count // jobs threads so the machine is not oversubscribed.
+    ``progress(row, done, total)`` is called as each K finishes, in finishing
+    order. Returns one row per K in K order; infeasible Ks have status
+    ``infeasible`` and the reason. Time-limited solves depend on machine
+    speed, so their plans may differ between runs; proven optimal ones do not
+    (up to ties).
     """
     ks = sorted(set(int(k) for k in k_values))
     if not ks:
@@ -134,51 +131,48 @@ def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geog
     build_blocks(geo, values, base_options)
     if base_options.start:
         read_plan(base_options.start, geo)
-    cpus = os.cpu_count() or 1
-    jobs = max(1, min(jobs or cpus, len(ks)))
+    jobs = max(1, min(local_workers(jobs), len(ks)))
     opts = base_options
-    if jobs > 1 and opts.threads is None:
-        opts = replace(opts, threads=max(1, cpus // jobs))
+    if jobs > 1 and opts.threads is None and scheduler is None:
+        opts = replace(opts, threads=threads_per_solve(jobs))
     rows: dict[int, dict] = {}
     results: dict[int, SolveResult] = {}
 
     def done(outcome):
         row, result = outcome
         rows[row["K"]] = row
-        if result is not None:
+        if result is not None and result.plan is not None:
             results[row["K"]] = result
         if progress:
             progress(row, len(rows), len(ks))
 
-    if executor is None and jobs == 1:
+    if executor is None and scheduler is None and jobs == 1:
         for k in ks:
-            done(sweep_solve(geo, values, replace(opts, k=k)))
+            done(solve_row(geo, values, replace(opts, k=k)))
     else:
-        own = executor is None
-        if own:
-            # spawn, not fork: the parent may hold solver threads, and forking a threaded process can deadlock.
-            executor = concurrent.futures.ProcessPoolExecutor(
-                jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
-        futures = [executor.submit(sweep_solve, geo, values, replace(opts, k=k)) for k in ks]
-        try:
-            for fut in concurrent.futures.as_completed(futures):
-                done(fut.result())
-        except BaseException:
-            # Interrupted or a worker failed: stop the running solves now rather than wait out their limits.
-            for fut in futures:
-                fut.cancel()
-            if own:
-                executor.shutdown(wait=False, cancel_futures=True)
-                for proc in multiprocessing.active_children():
-                    proc.terminate()
-            raise
-        if own:
-            executor.shutdown()
+        with contextlib.ExitStack() as stack:
+            if executor is None:
+                executor = stack.enter_context(dask_client(jobs, scheduler)).get_executor(pure=False)
+            futures = [executor.submit(_sweep_task, geo, values, replace(opts, k=k)) for k in ks]
+            try:
+                for fut in concurrent.futures.as_completed(futures):
+                    done(fut.result())
+            except BaseException:
+                # Interrupted or a solve failed: drop the queued solves; a local cluster stops with the stack.
+                for fut in futures:
+                    fut.cancel()
+                raise
     df = pd.DataFrame([rows[k] for k in ks], columns=list(SWEEP_COLUMNS))
     for col in ("K", "areas", "pfas_split", "trusts_split", "pfa_fragments", "term_pfa_fragments"):
         df[col] = pd.array([None if v is None or (isinstance(v, float) and math.isnan(v)) else int(round(v))
                             for v in df[col]], dtype="Int64")
     return df, {k: results[k] for k in sorted(results)}
+
+
+def _sweep_task(geo: Geography, values: ContractValues, options: SolveOptions) -> tuple[dict, SolveResult | None]:
+    # A worker shares the client's stdout (a local one) or a log: no solver banner there.
+    highs_banner_to_stderr(quiet=True)
+    return solve_row(geo, values, options)
 
 
 def reference_points(geo: Geography, values: ContractValues,

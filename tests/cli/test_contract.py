@@ -31,7 +31,7 @@ def schema(name: str) -> dict:
 
 def validator(name: str) -> jsonschema.Draft202012Validator:
     registry = referencing.Registry().with_resources(
-        (s["$id"], referencing.Resource.from_contents(s)) for s in map(schema, ("scorecard", "run", "comparison")))
+        (s["$id"], referencing.Resource.from_contents(s)) for s in map(schema, ("scorecard", "run", "comparison", "grid")))
     return jsonschema.Draft202012Validator(schema(name), registry=registry)
 
 
