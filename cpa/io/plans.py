@@ -20,10 +20,12 @@ from ..geography import Geography
 from ..geometry import dissolve
 from ..plan import Plan, cell_text, reference_hint, reference_plan
 from . import atomic
+from .safe import FORMULA_STARTS, csv_text
 from .tables import blank_rows, existing_file, read_csv
 
 
-def _from_rows(codes: pd.Series, areas: pd.Series, names: pd.Series | None, where: str) -> Plan:
+def _from_rows(codes: pd.Series, areas: pd.Series, names: pd.Series | None, where: str,
+               csv: bool = False) -> Plan:
     codes = codes.map(cell_text)
     blank = blank_rows(codes)  # CSV line numbers; GeoJSON codes were checked per feature already
     if blank:
@@ -36,7 +38,8 @@ def _from_rows(codes: pd.Series, areas: pd.Series, names: pd.Series | None, wher
     areas = areas.map(cell_text)
     name_map = {}
     if names is not None:
-        for a, n in zip(areas, names.map(cell_text)):
+        names = names.map(cell_text)
+        for a, n in zip(areas, names.map(_name_from_csv) if csv else names):
             if n:  # a literal "NaN" is the user's text: read_csv keeps it and so do we
                 name_map.setdefault(a, n)
     return Plan(dict(zip(codes, areas)), name_map, label=Path(where).stem)
@@ -59,7 +62,7 @@ def read_plan(source: str | os.PathLike, geo: Geography) -> Plan:
         if code_col is None or "area" not in df.columns:
             raise CpaError(f"plan file {path} needs columns lad_code,area (optional area_name)",
                            f"its columns are: {list_items(df.columns)}")
-        plan = _from_rows(df[code_col], df["area"], df.get("area_name"), str(path))
+        plan = _from_rows(df[code_col], df["area"], df.get("area_name"), str(path), csv=True)
     return plan.validate(geo, str(path))
 
 
@@ -97,9 +100,21 @@ def _read_plan_geojson(path: Path) -> Plan:
                       pd.Series(names, dtype=object), str(path))
 
 
+def _name_to_csv(name: str) -> str:
+    """An area name that a spreadsheet will not run: a leading ``'`` before a formula start (or before
+    a ``'``, so that every name reads back exactly)."""
+    return "'" + name if name.startswith(FORMULA_STARTS + ("'",)) else name
+
+
+def _name_from_csv(name: str) -> str:
+    return name[1:] if name.startswith("'") and name[1:].startswith(FORMULA_STARTS + ("'",)) else name
+
+
 def plan_csv_text(plan: Plan) -> str:
-    """The plan as CSV ``lad_code,area,area_name``."""
-    return plan.to_frame().to_csv(index=False, lineterminator="\n")
+    """The plan as CSV ``lad_code,area,area_name``; names cannot become spreadsheet formulas."""
+    frame = plan.to_frame()
+    frame["area_name"] = frame["area_name"].map(_name_to_csv)
+    return csv_text(frame)
 
 
 def write_plan_csv(plan: Plan, path: str | os.PathLike) -> Path:
