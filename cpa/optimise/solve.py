@@ -37,7 +37,7 @@ from .columns import TooManyColumns, enumerate_columns
 from .costs import AreaCosts
 from .engine import OPTIMALITY_TOLERANCE, Engine, EngineResult, Interrupted, relative_gap
 from .heuristics import Partition, chain_search, greedy, local_search
-from .naming import name_areas
+from ..naming import name_areas
 from ..options import SolveOptions
 from .report import SolveReport
 from .solvers import solver_version
