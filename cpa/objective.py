@@ -70,6 +70,8 @@ class Balance(ValueTerm):
     name = "balance"
 
     def __call__(self, value):
+        if isinstance(value, (float, int, np.floating)):
+            return self.scale * abs(float(value) - self.mean)
         return self.scale * np.abs(np.asarray(value, dtype=float) - self.mean) if np.ndim(value) \
             else self.scale * abs(float(value) - self.mean)
 
@@ -114,6 +116,8 @@ class Objective:
 
     def value_cost(self, value):
         """g(A): the value-dependent part of an area's cost."""
+        if len(self.value_terms) == 1:
+            return self.value_terms[0](value)
         return sum(term(value) for term in self.value_terms)
 
     def value_envelope(self) -> list[list[tuple[float, float]]]:
@@ -126,10 +130,23 @@ class Objective:
 
     def value_cost_lower(self, value):
         """The envelope of g at ``value`` (a lower bound of g, equal to it for exact terms)."""
+        lines = self._envelope_arrays()
+        if np.ndim(value) == 0:
+            v = float(value)
+            return float(sum(float(np.max(s * v + c)) for s, c in lines))
+        value = np.asarray(value, dtype=float)
         out = 0.0
-        for lines in self.value_envelope():
-            out = out + np.max([s * np.asarray(value, dtype=float) + c for s, c in lines], axis=0)
+        for s, c in lines:
+            out = out + np.max(s[:, None] * value.ravel()[None, :] + c[:, None], axis=0).reshape(value.shape)
         return out
+
+    def _envelope_arrays(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        key = tuple(id(t) for t in self.value_terms)
+        if getattr(self, "_env_key", None) != key:
+            self._env = [(np.array([s for s, _ in lines], dtype=float), np.array([c for _, c in lines], dtype=float))
+                         for lines in self.value_envelope()]
+            self._env_key = key
+        return self._env
 
     def value_terms_are_balance_only(self) -> bool:
         return all(isinstance(t, Balance) for t in self.value_terms)

@@ -81,14 +81,15 @@ BOUND_EVERY = 20.0
 MIP_EVERY = 15.0
 #: Time slice of one hub's exact pricing MIP (its dual bound is used if it stops).
 EXACT_HUB_SECONDS = 3.0
-#: Above this many blocks, column generation stabilises the duals in a box (see column_generation).
-STABILISE_ABOVE = 80
-#: Initial half-width of the dual box, as a share of the mean centre dual.
-BOX_SHARE = 0.5
+#: Above this many blocks (LAD level), pricing uses the hub models with separator cuts (see column_generation).
+HUB_MODELS_ABOVE = 80
 #: An exact pricing round takes at most this share of the time left (at least EXACT_ROUND_MIN s).
 EXACT_ROUND_SHARE, EXACT_ROUND_MIN = 0.3, 5.0
-#: At LAD level an exact round's MIPs take seconds per hub: a smaller share (see the README's bench).
-EXACT_ROUND_SHARE_LAD = 0.1
+#: LAD level: seconds between full hub rounds (bounds); share of a full round given to hub MIPs.
+BOUND_EVERY_LAD, EXACT_SHARE_LAD = 30.0, 0.5
+#: LAD level: when heuristic pricing finds fewer columns than this, the hub models of the
+#: PARTIAL_HUBS hubs of most negative last bound price too, for at most PARTIAL_SECONDS.
+FEW_COLUMNS, PARTIAL_HUBS, PARTIAL_SECONDS = 10, 40, 10.0
 #: LAD level: share of the time left given to recombination right after the seeds.
 IMPROVE_FIRST_SHARE = 0.35
 #: Recombination draws up to this many spanning trees per pair of areas.
@@ -164,6 +165,8 @@ class Engine:
         self.pool: list[tuple[float, list, str]] = []  # every valid plan offered: (objective, areas, source)
         self.infeasible = False
         self.pricer = Pricer(ac, threads=threads, seed=seed, stop=stop)
+        self.hub_models: dict = {}  # LAD level: hub -> separator.HubModel, kept between rounds
+        self.hub_bounds: np.ndarray | None = None  # the last lower bound of every hub's minimum
         self.incumbent: list[tuple[int, ...]] | None = None
         self.incumbent_obj = np.inf
         self.incumbent_from: str | None = None
@@ -290,6 +293,7 @@ class Engine:
         heap = [(float(lb[h]), h) for h in range(pr.H)]
         heapq.heapify(heap)
         lower = np.inf  # lower bound over hubs solved or bounded so far
+        hub_bounds = np.asarray(lb, dtype=float).copy()  # a valid lower bound of each hub's minimum
         end = min(self.deadline, time.perf_counter() + max_seconds)
         solved = 0
         stats = []
@@ -301,11 +305,13 @@ class Engine:
             if self.stopped() or time.perf_counter() > end:
                 break
             heapq.heappop(heap)
+            theta_used = theta
             keep = pr.safe_blocks(h, a[h], float(const[h]), theta)
             # the knapsack over the kept blocks only is a valid bound on min(r_h, theta): tighter
             tight = float(const[h] + pr.knapsack_bounds(a[h][None, :], np.array([h]), keep[None, :])[0])
             if tight >= theta - 1e-9:
                 lower = min(lower, theta)
+                hub_bounds[h] = max(hub_bounds[h], theta)
                 continue
             res = pr.exact(h, duals, keep, time_limit=max(min(end - time.perf_counter(), EXACT_HUB_SECONDS), 0.05))
             solved += 1
@@ -316,12 +322,16 @@ class Engine:
                 rc = pr.reduced_cost(c, duals)
                 found.append((rc, c))
                 theta = min(theta, rc)
-            hub_lower = min(res.bound, theta) if res.status != "infeasible" else theta
-            lower = min(lower, hub_lower)
+            # the blocks kept were those that can be in an area of reduced cost <= theta (before the
+            # columns found here lowered it): the hub's minimum is at least min(bound, that theta)
+            hub_lower = min(res.bound, theta_used) if res.status != "infeasible" else theta_used
+            hub_bounds[h] = max(hub_bounds[h], hub_lower)
+            lower = min(lower, min(hub_lower, theta))
             self.report()
         rest = min((l for l, _ in heap), default=np.inf)
         rho = min(lower, rest, theta)
         self.last_round_complete = exact_ok and (not heap or heap[0][0] >= theta - 1e-9)
+        self.last_hub_bounds = hub_bounds
         st = np.array([s[:2] for s in stats]) if stats else np.zeros((0, 2))
         self.log.append({"event": "exact pricing", "hubs_solved": solved, "rho": rho,
                          "complete": self.last_round_complete,
@@ -332,29 +342,118 @@ class Engine:
                          "seconds": round(self.elapsed(), 3)})
         return rho, found
 
+    def lagrangian_bound(self, duals: Duals, hub_bounds: np.ndarray) -> float:
+        """sum(pi) + K mu + the K smallest per-block hub bounds (+ the plan constant).
+
+        A plan's K areas are disjoint and each holds its best hub, so their hubs lie in K distinct
+        blocks; an area's reduced cost is at least its hub's minimum, so the plan costs at least
+        sum(pi) + K mu + the sum of K per-block minima, the smallest K of them in the worst case.
+        (K times the least one, the textbook bound, is never larger.)"""
+        per_block = np.full(self.ac.n, np.inf)
+        np.minimum.at(per_block, self.pricer.hub_block, np.asarray(hub_bounds, dtype=float))
+        smallest = np.sort(per_block)[:self.k]
+        if np.any(np.isneginf(smallest)):
+            return -np.inf
+        # +inf (fewer than K blocks hold a hub of any feasible area) proves that no plan exists
+        return float(duals.pi.sum() + self.k * duals.mu + smallest.sum()) + self.ac.offset()
+
+    def hub_round(self, duals: Duals, hubs, end: float, exact_share: float = 0.0) -> tuple[np.ndarray, list]:
+        """LAD level: the hub models (:mod:`.separator`) of ``hubs`` under ``duals``: the LP bound with
+        node-separator cuts for each (in the given order, until ``end``), then, with ``exact_share``
+        of the time left, the exact MIP for the hubs of most negative LP bound. Returns (a valid
+        lower bound of every hub's minimum: the cheap knapsack bound for hubs not reached, the
+        (rc, column) pairs of negative reduced cost found)."""
+        from .separator import HubModel
+
+        pr = self.pricer
+        bounds, _, _ = pr.cheap_bounds(duals)
+        bounds = np.asarray(bounds, dtype=float).copy()
+        found: dict[int, tuple[float, Column]] = {}
+        graph_blocks = self._hub_blocks()
+
+        def take(cols):
+            for c in cols:
+                rc = pr.reduced_cost(c, duals)
+                if rc < -EPS_RC and (c.mask not in found or rc < found[c.mask][0]):
+                    found[c.mask] = (rc, c)
+
+        t0 = time.perf_counter()
+        lp_end = end if not exact_share else t0 + (1.0 - exact_share) * (end - t0)
+        done = []
+        for h in hubs:
+            h = int(h)
+            if time.perf_counter() > lp_end or self.stopped():
+                break
+            model = self.hub_models.get(h)
+            if model is None:
+                model = self.hub_models[h] = HubModel(pr, h, graph_blocks(h), threads=self.threads, seed=self.seed,
+                                                      stop=self.stop)
+            b, cols = model.price(duals, deadline=lp_end)
+            bounds[h] = max(bounds[h], b)
+            take(cols)
+            done.append(h)
+            self.report()
+        lp_seconds = time.perf_counter() - t0
+        mips = 0
+        if exact_share:
+            for h in sorted(done, key=lambda h: (bounds[h], h)):
+                left = end - time.perf_counter()
+                if bounds[h] >= -EPS_RC or left <= 0.05 or self.stopped():
+                    break
+                res = self.hub_models[h].exact(min(left, EXACT_HUB_SECONDS))
+                mips += 1
+                take(res.columns)
+                if res.status == "infeasible":
+                    bounds[h] = np.inf
+                elif np.isfinite(res.bound):
+                    bounds[h] = max(bounds[h], res.bound)
+                self.report()
+        self.last_round_complete = len(done) == pr.H
+        self.log.append({"event": "hub round", "hubs": len(done), "mips": mips, "lp_seconds": round(lp_seconds, 3),
+                         "seconds": round(self.elapsed(), 3)})
+        return bounds, sorted(found.values(), key=lambda t: (t[0], t[1].blocks))
+
+    def _hub_blocks(self):
+        """Blocks a hub's model holds: the blocks of its component of the block graph (every area
+        holding the hub lies there, so the model's bound is valid with no safety argument)."""
+        if not hasattr(self, "_components"):
+            comp = {}
+            for i, c in enumerate(nx.connected_components(self.ac.blocks.graph)):
+                for b in c:
+                    comp[b] = i
+            members: dict[int, list[int]] = {}
+            for b, i in comp.items():
+                members.setdefault(i, []).append(b)
+            self._components = (comp, members)
+        comp, members = self._components
+        return lambda h: members[comp[int(self.pricer.hub_block[h])]]
+
     def column_generation(self, until: float) -> None:
         """Column generation until the LP is solved, the gap is closed, or ``until``.
 
-        At LAD level the cover duals are kept in a box around a stability centre (boxstep): the
-        restricted master is highly degenerate there and its raw duals make pricing bounds useless.
-        The centre starts at the incumbent's fair shares and moves to any duals whose Lagrangian
-        bound is the best so far; the box halves after a step that does not improve the bound and
-        is removed once the LP solution no longer leans on it."""
+        Block level (at most :data:`HUB_MODELS_ABOVE` blocks): dual simplex on the master, heuristic
+        pricing, and an exact round (:meth:`exact_round`) when the heuristics find nothing or every
+        :data:`BOUND_EVERY` seconds.
+
+        LAD level: the restricted master is highly degenerate, so its LP is solved by the interior
+        point method (central duals, :meth:`.master.Master.use_interior`). Heuristic pricing first;
+        when it finds few columns, the hub models (:meth:`hub_round`) of the hubs whose last bound
+        was most negative price too (their LP points are near-integer areas); every
+        :data:`BOUND_EVERY_LAD` seconds (and when nothing else finds a column) a full hub round over
+        every hub, with MIPs for the most negative, gives the Lagrangian bound."""
+        lad = self.ac.n > HUB_MODELS_ABOVE
+        if lad:
+            self.master.use_interior(True)
         last_bound = last_mip = time.perf_counter()
+        if lad:
+            last_bound = -np.inf  # a first bound at once
         it = 0
-        stabilise = self.ac.n > STABILISE_ABOVE and self.incumbent is not None
-        if stabilise:
-            costs = [self.pricer.column(a).cost for a in self.incumbent]
-            center = self.master.fair_duals(self.incumbent, costs)
-            delta = BOX_SHARE * float(np.mean(np.abs(center))) + 1e-9
-            center_lb = -np.inf
-            self.master.set_box(center, delta)
         while not self.stopped() and time.perf_counter() < until:
             it += 1
             sol = self.master.solve(max(self.left(), 0.05))
             if sol.status != "optimal":
                 break
-            if not self.master.boxed:
+            if sol.artificial < 1e-9:
                 self.lp_value = sol.objective
             duals = Duals(sol.cover_duals, sol.k_dual)
             self.report("column generation")
@@ -362,38 +461,42 @@ class Engine:
             basis = [c.blocks for c, x in zip(self.master.columns, sol.values) if x > 1e-9]
             cols = cols + self.pricer.improve(basis, duals, rounds=2)
             now = time.perf_counter()
-            need_bound = not cols or now - last_bound >= BOUND_EVERY
-            if need_bound:
-                theta = min([0.0] + [rc for rc, _ in cols])
-                share = EXACT_ROUND_SHARE if self.ac.n <= STABILISE_ABOVE else EXACT_ROUND_SHARE_LAD
-                budget = max(EXACT_ROUND_MIN, share * (until - now))
-                rho, more = self.exact_round(duals, theta, sol.objective, max_seconds=min(budget, until - now))
-                last_bound = time.perf_counter()
-                lb = float(sol.cover_duals.sum() + self.k * sol.k_dual + self.k * min(rho, 0.0)) + self.ac.offset()
-                if lb > self.cost_ceiling:
-                    self.infeasible = True  # every plan would cost less than this bound
-                    self.log.append({"event": "infeasible", "bound": lb, "ceiling": self.cost_ceiling})
-                    break
-                self.set_bound(lb, "Lagrangian bound after exact pricing")
-                cols = cols + [(rc, c) for rc, c in more if rc < -EPS_RC]
-                negative = [1 for rc, _ in cols if rc < -EPS_RC]
-                if stabilise:
-                    if lb > center_lb + 1e-9:
-                        center, center_lb = duals.pi.copy(), lb  # serious step
-                    else:
-                        delta *= 0.5  # null step: a smaller box
-                    if not negative and sol.artificial < 1e-9:
-                        stabilise = False  # the box no longer binds: plain LP from here
-                        self.master.set_box(None)
-                    else:
-                        self.master.set_box(center, delta)
-                elif self.last_round_complete and not negative:
-                    self.lp_solved = True
-                    self.lp_duals = (duals, rho)
-                    self.log.append({"event": "LP solved", "lp": sol.objective + self.ac.offset(),
-                                     "columns": len(self.master), "iterations": it,
-                                     "seconds": round(self.elapsed(), 3)})
-                    break
+            if lad:
+                need_bound = now - last_bound >= BOUND_EVERY_LAD
+                if not need_bound and len(cols) < FEW_COLUMNS and self.hub_bounds is not None:
+                    order = np.argsort(self.hub_bounds, kind="stable")[:PARTIAL_HUBS]
+                    _, more = self.hub_round(duals, order, end=min(until, now + PARTIAL_SECONDS))
+                    cols = cols + more
+                    need_bound = not cols
+                if need_bound:
+                    budget = max(EXACT_ROUND_MIN, EXACT_ROUND_SHARE * (until - now))
+                    order = (np.arange(self.pricer.H) if self.hub_bounds is None
+                             else np.argsort(self.hub_bounds, kind="stable"))
+                    bounds, more = self.hub_round(duals, order, end=min(until, now + budget),
+                                                  exact_share=EXACT_SHARE_LAD)
+                    self.hub_bounds = bounds
+                    last_bound = time.perf_counter()
+                    lb = self.lagrangian_bound(duals, bounds)
+                    cols = cols + more
+                    if self._bound_step(lb, "Lagrangian bound (hub models with separator cuts)"):
+                        break
+                    if self.last_round_complete and not cols and np.all(bounds >= -EPS_RC):
+                        self._lp_solved(sol, duals, float(np.min(bounds)), it)
+                        break
+            else:
+                need_bound = not cols or now - last_bound >= BOUND_EVERY
+                if need_bound:
+                    theta = min([0.0] + [rc for rc, _ in cols])
+                    budget = max(EXACT_ROUND_MIN, EXACT_ROUND_SHARE * (until - now))
+                    rho, more = self.exact_round(duals, theta, sol.objective, max_seconds=min(budget, until - now))
+                    last_bound = time.perf_counter()
+                    lb = self.lagrangian_bound(duals, self.last_hub_bounds)
+                    if self._bound_step(lb, "Lagrangian bound after exact pricing"):
+                        break
+                    cols = cols + [(rc, c) for rc, c in more if rc < -EPS_RC]
+                    if self.last_round_complete and not cols:
+                        self._lp_solved(sol, duals, rho, it)
+                        break
             cols.sort(key=lambda t: (t[0], t[1].blocks))
             added = self.master.add([c for _, c in cols[:MAX_NEW_COLUMNS]])
             if self.closed():
@@ -402,10 +505,23 @@ class Engine:
                 self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
                 last_mip = time.perf_counter()
             if added == 0 and not need_bound:
-                # heuristic columns were all present already: force an exact round next
+                # every column found was present already: a full (exact) round next
                 last_bound = -np.inf
-        if self.master.boxed:
-            self.master.set_box(None)
+
+    def _bound_step(self, lb: float, how: str) -> bool:
+        """Record a Lagrangian bound; True when it proves that no plan exists."""
+        if lb > self.cost_ceiling:
+            self.infeasible = True  # every plan would cost more than the most any plan can cost
+            self.log.append({"event": "infeasible", "bound": lb, "ceiling": self.cost_ceiling})
+            return True
+        self.set_bound(lb, how)
+        return False
+
+    def _lp_solved(self, sol, duals: Duals, rho: float, it: int) -> None:
+        self.lp_solved = True
+        self.lp_duals = (duals, rho)
+        self.log.append({"event": "LP solved", "lp": sol.objective + self.ac.offset(), "columns": len(self.master),
+                         "iterations": it, "seconds": round(self.elapsed(), 3)})
 
     def integer_plan(self, max_seconds: float, improve: bool = True):
         """The restricted master MIP over the columns so far, then local search from the best plan."""
@@ -447,7 +563,7 @@ class Engine:
                 if trees >= MAX_TREES:
                     break
                 trees *= 2  # nothing found: look harder (more spanning trees per pair)
-        if self.ac.n > STABILISE_ABOVE:
+        if self.ac.n > HUB_MODELS_ABOVE:
             part = chain_search(part, deadline=end, stop=self.stop)
         self.offer([sorted(a) for a in part.areas], "recombination + local search" + label)
 
@@ -537,13 +653,13 @@ class Engine:
             self.offer(areas, source)
         if self.enumerated_threshold is not None and not self.stopped():
             self.enumeration_proof()
-        if self.ac.n > STABILISE_ABOVE and not self.stopped():
+        if self.ac.n > HUB_MODELS_ABOVE and not self.stopped():
             # LAD level: recombination improves the seed plans fast, before the long column generation
             self.diversify(max_seconds=min(IMPROVE_FIRST_SHARE * self.left(), 90.0))
             self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
         if not self.closed():
             self.column_generation(self.deadline)
-        if self.lp_solved and not self.closed() and self.ac.n <= STABILISE_ABOVE:
+        if self.lp_solved and not self.closed() and self.ac.n <= HUB_MODELS_ABOVE:
             self.reduced_cost_enumeration()
         if not self.stopped() and not self.closed() and not self.infeasible:
             self.integer_plan(max_seconds=max(self.left(), 0.05))

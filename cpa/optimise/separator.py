@@ -209,37 +209,59 @@ class HubModel:
                 added += 1
         return added
 
-    def flow_cuts(self, x: np.ndarray, max_targets: int = 30) -> int:
+    def _flow_graph(self):
+        """The node-split graph with every arc and its reverse (capacity 0), built once; the node arcs'
+        capacities are filled in per target."""
+        if getattr(self, "_fg", None) is None:
+            n = self.nb
+            m = len(self._fr)
+            rows = np.concatenate([self._fr, self._fc])
+            cols = np.concatenate([self._fc, self._fr])
+            g = csr_matrix((np.arange(1, 2 * m + 1, dtype=np.int64), (rows, cols)), shape=(2 * n, 2 * n))
+            g.sort_indices()
+            pos = g.data - 1  # position in the csr data of arc k (k < m forward, k >= m reverse)
+            where = np.empty(2 * m, dtype=np.int64)
+            where[pos] = np.arange(2 * m)
+            self._fg_where = where[:m]  # csr slot of forward arc k
+            self._fg = g
+        return self._fg
+
+    def flow_cuts(self, x: np.ndarray, max_targets: int = 12) -> int:
         """Minimum node cuts between the hub and the blocks of largest x (max flow with node capacities x)."""
         n = self.nb
         order = [int(i) for i in np.argsort(-x, kind="stable") if x[i] > CUT_EPS and i != self.root][:max_targets]
         if not order:
             return 0
+        g = self._flow_graph()
         big = np.int64(FLOW_SCALE) * 4 * max(n, 1)
         nodecap = np.round(np.clip(x, 0.0, 1.0) * FLOW_SCALE).astype(np.int64)
+        forward = np.full(len(self._fr), big, dtype=np.int64)
         added = 0
         for t in order:
-            caps = np.full(len(self._fr), big, dtype=np.int64)
             nc = nodecap.copy()
             nc[self.root] = big
             nc[t] = big
-            caps[self._node_arc] = nc[self._fr[self._node_arc]]
-            g = csr_matrix((caps, (self._fr, self._fc)), shape=(2 * n, 2 * n))
-            res = maximum_flow(g, n + self.root, t)
+            forward[self._node_arc] = nc[self._fr[self._node_arc]]
+            data = np.zeros(len(g.data), dtype=np.int64)
+            data[self._fg_where] = forward
+            cap = csr_matrix((data, g.indices, g.indptr), shape=g.shape)
+            res = maximum_flow(cap, n + self.root, t)
             if res.flow_value >= x[t] * FLOW_SCALE - CUT_EPS * FLOW_SCALE:
                 continue
             # the source side of a minimum cut: reachable from the source in the residual graph
-            flow = res.flow
-            cap_full = g + csr_matrix((np.zeros(len(self._fr)), (self._fc, self._fr)), shape=(2 * n, 2 * n))
-            resid = (cap_full - flow).tocsr()
-            resid.data[resid.data <= 0] = 0
+            flow = res.flow.tocsr()
+            flow.sort_indices()
+            resid = cap - flow
+            resid.data[resid.data < 0] = 0
             resid.eliminate_zeros()
             reach = np.zeros(2 * n, dtype=bool)
             reach[breadth_first_order(resid, n + self.root, directed=True, return_predecessors=False)] = True
-            sep = [i for i in range(n) if reach[i] and not reach[n + i]]
-            if sep:
-                self._cut(t, sep)
+            sep = np.flatnonzero(reach[:n] & ~reach[n:])
+            if len(sep):
+                self._cut(t, sep.tolist())
                 added += 1
+                # blocks beyond the same separator need no flow of their own this round
+                nodecap[t] = 0
         return added
 
     # ------------------------------------------------------------ solve
@@ -249,7 +271,7 @@ class HubModel:
         hp.run()
         return hp.getModelStatus()
 
-    def lp_bound(self, deadline: float | None = None, max_rounds: int = 40) -> tuple[float, np.ndarray | None]:
+    def lp_bound(self, deadline: float | None = None, max_rounds: int = 6) -> tuple[float, np.ndarray | None]:
         """(a valid lower bound of the hub's least reduced cost over these blocks, the last LP point).
         -inf if the LP could not be solved in time; +inf if it is infeasible (no area meets the rules)."""
         if self.integer:
@@ -298,6 +320,7 @@ class HubModel:
 
         t0 = time.perf_counter()
         deadline = t0 + time_limit
+        self.lp_bound(deadline=t0 + 0.3 * time_limit, max_rounds=30)  # a tight LP first: fewer MIP rounds
         self._set_integer(True)
         S = highspy.HighsModelStatus
         rounds = 0
