@@ -24,20 +24,19 @@ def map_(plans, out, color_by, png, tiles, **inputs):
     Each PLAN is a reference (pfa43, trusts35, crc21, regions12) or a plan file
     (CSV/GeoJSON). Click an area for its scorecard; hover a LAD for its details.
     """
-    from ..io import read_plan
+    from ..io import atomic, read_plan
     from ..metrics import scorecard
-    from ..render.maps import interactive_map, write_map_html
-    from ..render.png import static_png
+    from ..render.maps import interactive_map, render_html
+    from ..render.png import png_bytes
 
     geo, values = load_inputs(**inputs)
     layers = []
     for name in plans:
         p = read_plan(name, geo)
         layers.append((p.label, p, scorecard(p, geo, values)))
-    m = interactive_map(layers, geo, values, color_by=color_by, tiles=tiles)
-    write_map_html(m, out)
-    click.echo(f"wrote {out}", err=True)
+    files = {out: render_html(interactive_map(layers, geo, values, color_by=color_by, tiles=tiles))}
     if png:
         label, p, card = layers[0]
-        static_png(p, card, geo, png, title=label, color_by=color_by)
-        click.echo(f"wrote {png}", err=True)
+        files[png] = png_bytes(p, card, geo, title=label, color_by=color_by)
+    for path in atomic.write_paths(files):  # the map and its PNG as one set: both or neither
+        click.echo(f"wrote {path}", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -21,6 +22,12 @@ from .styles import RAMP, SPLIT_RED
 
 def static_png(plan: Plan, card: Scorecard, geo: Geography, path: str | os.PathLike,
                title: str | None = None, color_by: str = "area", dpi: int = 150) -> Path:
+    """Write :func:`png_bytes` to ``path``, whole or not at all."""
+    return atomic.write_bytes(path, png_bytes(plan, card, geo, title=title, color_by=color_by, dpi=dpi))
+
+
+def png_bytes(plan: Plan, card: Scorecard, geo: Geography, title: str | None = None, color_by: str = "area",
+              dpi: int = 150) -> bytes:
     """Draw one plan as a PNG: filled areas, PFA outlines (split PFAs dashed red), hubs, headline title."""
     column, _ = metric_column(color_by)
     cmap = None if column is None else metric_colormap([card], color_by)
@@ -54,6 +61,6 @@ def static_png(plan: Plan, card: Scorecard, geo: Geography, path: str | os.PathL
         bar.ax.tick_params(labelsize=7)
         if color_by == "share":
             bar.ax.yaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
-    with atomic.atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi)
-    return Path(path)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
