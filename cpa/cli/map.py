@@ -27,7 +27,7 @@ def map_(plans, out, color_by, png, tiles, **inputs):
     from ..io import atomic, read_plan
     from ..metrics import scorecard
     from ..render.maps import interactive_map, render_html
-    from ..render.png import png_bytes
+    from ..render.png import plan_png
 
     geo, values = load_inputs(**inputs)
     layers = []
@@ -37,6 +37,6 @@ def map_(plans, out, color_by, png, tiles, **inputs):
     files = {out: render_html(interactive_map(layers, geo, values, color_by=color_by, tiles=tiles))}
     if png:
         label, p, card = layers[0]
-        files[png] = png_bytes(p, card, geo, title=label, color_by=color_by)
+        files[png] = plan_png(p, card, geo, title=label, color_by=color_by)
     for path in atomic.write_paths(files):  # the map and its PNG as one set: both or neither
         click.echo(f"wrote {path}", err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..errors import CpaError
+from ..options import check_jobs
 from .app import main
 from .common import (build_solve_options, geography_options, load_inputs, note, output_options, print_document,
                      solve_options, with_codes)
@@ -41,8 +41,7 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, fmt, quiet, boundaries_file, co
     from ..render.outputs import write_sweep
 
     ks = parse_k_values(k_specs)
-    if jobs is not None and jobs < 1:
-        raise CpaError(f"--jobs must be at least 1, got {jobs}", "e.g. --jobs 2")
+    jobs = check_jobs(jobs)
     base = build_solve_options(ks[0], **rules)
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
                               snap, sliver, value_model, values_file, total, quiet=quiet)

@@ -20,6 +20,7 @@ from ..geography import Geography
 from ..geometry import dissolve
 from ..plan import Plan, cell_text, reference_hint, reference_plan
 from . import atomic
+from .safe import csv_text
 from .tables import blank_rows, existing_file, read_csv
 
 
@@ -98,8 +99,8 @@ def _read_plan_geojson(path: Path) -> Plan:
 
 
 def plan_csv_text(plan: Plan) -> str:
-    """The plan as CSV ``lad_code,area,area_name``."""
-    return plan.to_frame().to_csv(index=False, lineterminator="\n")
+    """The plan as CSV ``lad_code,area,area_name`` (labels that look like formulas guarded; they read back as they were)."""
+    return csv_text(plan.to_frame())
 
 
 def write_plan_csv(plan: Plan, path: str | os.PathLike) -> Path:

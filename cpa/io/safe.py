@@ -93,4 +93,4 @@ def markdown_cell(value) -> str:
     """Text for a Markdown table cell or line: pipes and line breaks cannot break the table, and
     markup shows as text (Markdown passes HTML through)."""
     text = str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("<", "&lt;").replace(">", "&gt;")  # no tag can open; a lone & stays readable

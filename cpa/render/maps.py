@@ -19,7 +19,6 @@ a legend shows the area colours or the colour scale.
 
 from __future__ import annotations
 
-import html
 import os
 import re
 from pathlib import Path
@@ -37,6 +36,7 @@ from folium.template import Template
 from ..errors import CpaError
 from ..geography import Geography
 from ..io import atomic
+from ..io.safe import escape_html
 from ..io.plans import plan_geodataframe
 from ..metrics import Scorecard, group_splits
 from ..plan import Plan
@@ -178,9 +178,9 @@ def _popup_html(row: pd.Series, label: str) -> str:
         ("max travel to hub", f"{row['max_travel_km']:,.0f} km"),
         ("Polsby-Popper", f"{row['polsby_popper']:.2f}"), ("contiguous", "yes" if row["contiguous"] else "NO"),
     ]
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in cells)
-    return (f"<div class='cpa-popup'><b>{html.escape(str(row['area_name']))}</b> "
-            f"<small>({html.escape(str(row.name))}, {html.escape(label)})</small><table>{body}</table></div>")
+    body = "".join(f"<tr><th>{escape_html(k)}</th><td>{escape_html(str(v))}</td></tr>" for k, v in cells)
+    return (f"<div class='cpa-popup'><b>{escape_html(str(row['area_name']))}</b> "
+            f"<small>({escape_html(str(row.name))}, {escape_html(label)})</small><table>{body}</table></div>")
 
 
 def area_geojson(plan: Plan, card: Scorecard, geo: Geography, colours: dict[str, str],
@@ -210,11 +210,11 @@ def lad_geojson(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geography, v
     props = []
     for code in u.index:
         # names are shown in an HTML tooltip: escape them (user files may hold '<' or '&')
-        p = {"lad_code": str(code), "lad_name": html.escape(str(u.at[code, "name"])),
-             "pfa_name": html.escape(str(u.at[code, "pfa_name"])), "value_m": round(float(v[code]) / 1e6, 2)}
+        p = {"lad_code": str(code), "lad_name": escape_html(str(u.at[code, "name"])),
+             "pfa_name": escape_html(str(u.at[code, "pfa_name"])), "value_m": round(float(v[code]) / 1e6, 2)}
         for i, (_, plan, _) in enumerate(layers):
             p[f"area_{i}"] = str(plan.assignment[code])
-            p[f"area_name_{i}"] = html.escape(plan.name(plan.assignment[code]))
+            p[f"area_name_{i}"] = escape_html(plan.name(plan.assignment[code]))
         props.append(p)
     return _collection(u.geometry.values, props)
 
@@ -257,11 +257,11 @@ class _PlanSwitcher(MacroElement):
 
 
 def _title_html(i: int, label: str, card: Scorecard, values: ContractValues, shown: bool) -> str:
-    lines = "".join(f"<div>{html.escape(line)}</div>" for line in headline(card))
+    lines = "".join(f"<div>{escape_html(line)}</div>" for line in headline(card))
     style = "" if shown else " style='display:none'"
     return (f"<div class='cpa-plan-info' data-plan='{i}'{style}>"
-            f"<h3>{html.escape(label)}</h3>{lines}"
-            f"<div class='model'>Values: {html.escape(values.label)}</div></div>")
+            f"<h3>{escape_html(label)}</h3>{lines}"
+            f"<div class='model'>Values: {escape_html(values.label)}</div></div>")
 
 
 def _legend_html(i: int, plan: Plan, colours: dict[str, str], color_by: str,
@@ -270,12 +270,12 @@ def _legend_html(i: int, plan: Plan, colours: dict[str, str], color_by: str,
     if cmap is None:
         rows = sorted(plan.areas, key=lambda a: plan.name(a).casefold())
         body = "".join(f"<div class='row'><span class='sw' style='background:{colours[a]}'></span>"
-                       f"{html.escape(plan.name(a))}</div>" for a in rows)
+                       f"{escape_html(plan.name(a))}</div>" for a in rows)
     else:
         stops = ", ".join(RAMP)
-        ticks = "".join(f"<span>{html.escape(_format_metric(color_by, x))}</span>"
+        ticks = "".join(f"<span>{escape_html(_format_metric(color_by, x))}</span>"
                         for x in np.linspace(cmap.vmin, cmap.vmax, 3))
-        body = (f"<div><b>{html.escape(cmap.caption)}</b></div>"
+        body = (f"<div><b>{escape_html(cmap.caption)}</b></div>"
                 f"<div class='bar' style='background: linear-gradient(to right, {stops})'></div>"
                 f"<div class='ticks'>{ticks}</div>")
     key = ("<div class='key'><span class='line'></span> PFA boundary<br>"
@@ -309,6 +309,9 @@ def interactive_map(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geograph
         raise CpaError("no plan to map", "give at least one plan: a reference name or a plan file")
     column, _ = metric_column(color_by)
     labels = _unique_labels(layers)
+    # Leaflet's layer control shows layer names as HTML (innerHTML) and reports them back in its events:
+    # the switcher and the control get the same escaped names.
+    control_names = [escape_html(label) for label in labels]
     cmap = None if column is None else metric_colormap([card for _, _, card in layers], color_by)
 
     minx, miny, maxx, maxy = (float(x) for x in geo.units.total_bounds)
@@ -321,7 +324,7 @@ def interactive_map(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geograph
     root.header.add_child(_LeafletInline(), name="leaflet")
     root.header.add_child(Element(f"<style>\n:root {{ --cpa-split-red: {SPLIT_RED}; }}\n{template_text('map.css')}</style>"),
                           name="cpa_css")
-    m.add_child(_PlanSwitcher(labels))
+    m.add_child(_PlanSwitcher(control_names))
     if tiles:
         folium.TileLayer(tiles, name="background map", overlay=True, control=True).add_to(m)
     # Panes fix the drawing order whatever the order layers are switched on: areas, LADs (which take
@@ -335,7 +338,7 @@ def interactive_map(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geograph
     titles, legends = [], []
     for i, ((_, plan, card), label) in enumerate(zip(layers, labels)):
         colours = fill_colours(plan, card, geo, color_by, cmap)
-        group = folium.FeatureGroup(name=label, overlay=False, show=i == 0)
+        group = folium.FeatureGroup(name=control_names[i], overlay=False, show=i == 0)
         folium.GeoJson(
             area_geojson(plan, card, geo, colours, label), name=f"{label} areas", control=False,
             style_function=lambda f: {**AREA_STYLE, "fillColor": f["properties"]["fill"]},
@@ -353,7 +356,7 @@ def interactive_map(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geograph
             marker = folium.CircleMarker(
                 [round(float(hub["lat"]), COORD_DECIMALS), round(float(hub["lon"]), COORD_DECIMALS)],
                 radius=4.5, color="#000000", weight=1.5, fill=True, fill_color="#ffffff", fill_opacity=1.0,
-                tooltip=html.escape(f"{plan.name(area)}: hub {row['hub_name']}"), class_name="cpa-hub",
+                tooltip=escape_html(f"{plan.name(area)}: hub {row['hub_name']}"), class_name="cpa-hub",
             )
             marker.options["pane"] = "cpa-hubs"  # folium's path options drop `pane`; hubs must sit on top
             marker.add_to(group)
@@ -363,7 +366,7 @@ def interactive_map(layers: Sequence[tuple[str, Plan, Scorecard]], geo: Geograph
 
     lads = folium.FeatureGroup(name="LAD boundaries", overlay=True, show=True)
     tip_fields = ["lad_name", "pfa_name"] + [f"area_name_{i}" for i in range(len(layers))] + ["value_m"]
-    tip_alias = ["LAD", "PFA"] + [f"area ({label})" for label in labels] + ["value £m/yr"]
+    tip_alias = ["LAD", "PFA"] + [f"area ({label})" for label in control_names] + ["value £m/yr"]
     folium.GeoJson(
         lad_geojson(layers, geo, values), control=False, style_function=lambda f: LAD_STYLE,
         tooltip=folium.GeoJsonTooltip(tip_fields, tip_alias, sticky=True),

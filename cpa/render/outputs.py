@@ -20,6 +20,7 @@ from ..compare.sweep import SWEEP_MARKERS
 from ..compare.table import display_rows
 from ..geography import Geography
 from ..io import atomic
+from ..io.safe import csv_text, markdown_cell
 from ..io.plans import plan_csv_text, plan_geojson_text
 from ..io.serialise import SCHEMA_VERSION, dumps
 from ..optimise.solve import SolveResult
@@ -96,10 +97,11 @@ def comparison_texts(result: ComparisonResult, geo: Geography, values: ContractV
     files["map.html"] = render_html(interactive_map(layers, geo, values))
     pngs = {"values.png": value_figure(result), "travel.png": travel_figure(result)}
     files.update(pngs)
-    files["comparison.csv"] = result.table.to_csv(index=False, lineterminator="\n")
-    md = [f"# {title}", ""] + ([description, ""] if description else [])
+    files["comparison.csv"] = csv_text(result.table)
+    md = [f"# {markdown_cell(title)}", ""] + ([markdown_cell(description), ""] if description else [])
     md += [markdown_table(*display_rows(result.table)), "", "## What the numbers say", ""]
-    md += [f"- {n}" for n in notes] + ["", f"_Values: {values.label}. Travel: {geo.distance_note}._", ""]
+    md += [f"- {markdown_cell(n)}" for n in notes]
+    md += ["", f"_Values: {markdown_cell(values.label)}. Travel: {markdown_cell(geo.distance_note)}._", ""]
     files["comparison.md"] = "\n".join(md)
     files["report.html"] = report_html(result, values, geo, notes, pngs, dirs, title, description)
     return files
@@ -124,6 +126,6 @@ def write_sweep(df: pd.DataFrame, out_dir: str | os.PathLike, references: pd.Dat
     :func:`reference_points` are drawn as labelled stars."""
     files: dict[str, str | bytes] = dict(sweep_figures(df, references, markers))
     if references is not None and len(references):
-        files["references.csv"] = references.to_csv(index=False, lineterminator="\n")
-    files["sweep.csv"] = df.to_csv(index=False, lineterminator="\n")
+        files["references.csv"] = csv_text(references)
+    files["sweep.csv"] = csv_text(df)
     return atomic.write_files(out_dir, files)

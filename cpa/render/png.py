@@ -15,18 +15,18 @@ from ..io import atomic
 from ..io.plans import plan_geodataframe
 from ..metrics import Scorecard
 from ..plan import Plan
-from .figures import new_figure
+from .figures import new_figure, plain_text
 from .maps import fill_colours, headline, metric_colormap, metric_column, pfa_frame, split_pfas
 from .styles import RAMP, SPLIT_RED
 
 
 def static_png(plan: Plan, card: Scorecard, geo: Geography, path: str | os.PathLike,
                title: str | None = None, color_by: str = "area", dpi: int = 150) -> Path:
-    """Write :func:`png_bytes` to ``path``, whole or not at all."""
-    return atomic.write_bytes(path, png_bytes(plan, card, geo, title=title, color_by=color_by, dpi=dpi))
+    """Write :func:`plan_png` to ``path``, whole or not at all."""
+    return atomic.write_bytes(path, plan_png(plan, card, geo, title=title, color_by=color_by, dpi=dpi))
 
 
-def png_bytes(plan: Plan, card: Scorecard, geo: Geography, title: str | None = None, color_by: str = "area",
+def plan_png(plan: Plan, card: Scorecard, geo: Geography, title: str | None = None, color_by: str = "area",
               dpi: int = 150) -> bytes:
     """Draw one plan as a PNG: filled areas, PFA outlines (split PFAs dashed red), hubs, headline title."""
     column, _ = metric_column(color_by)
@@ -46,12 +46,12 @@ def png_bytes(plan: Plan, card: Scorecard, geo: Geography, title: str | None = N
     ax.scatter(hubs["lon"], hubs["lat"], s=14, c="white", edgecolors="black", linewidths=0.8, zorder=5)
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     for (area, row), (lat, lon) in zip(card.areas.iterrows(), hubs.itertuples(index=False)):
-        ax.annotate(plan.name(area), (lon, lat), xytext=(4, 3), textcoords="offset points", fontsize=6,
+        ax.annotate(plain_text(plan.name(area)), (lon, lat), xytext=(4, 3), textcoords="offset points", fontsize=6,
                     path_effects=halo, zorder=6)
     ax.set_axis_off()
-    fig.suptitle(title or plan.label, x=0.01, ha="left", fontsize=12, fontweight="bold")
-    ax.set_title("\n".join(headline(card)), fontsize=9, loc="left")
-    fig.text(0.01, 0.005, "Values: " + str(card.summary.get("value_model", "")), fontsize=6, color="#444",
+    fig.suptitle(plain_text(title or plan.label), x=0.01, ha="left", fontsize=12, fontweight="bold")
+    ax.set_title(plain_text("\n".join(headline(card))), fontsize=9, loc="left")
+    fig.text(0.01, 0.005, plain_text("Values: " + str(card.summary.get("value_model", ""))), fontsize=6, color="#444",
              wrap=True)
     if cmap is not None:
         mpl_cmap = LinearSegmentedColormap.from_list("cpa_ramp", list(RAMP))
