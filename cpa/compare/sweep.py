@@ -9,12 +9,13 @@ import concurrent.futures
 import contextlib
 import math
 import time
+import warnings
 from dataclasses import replace
 from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 
-from ..errors import CpaError, InfeasibleRequest, NoPlanFound
+from ..errors import CpaError, InfeasibleRequest, NoPlanFound, show_warning_line
 from ..geography import Geography
 from ..io.plans import read_plan
 from ..metrics import scorecard
@@ -135,8 +136,10 @@ def sweep(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, v
 
 
 def _sweep_task(geo: Geography, values: ContractValues, options: SolveOptions) -> dict:
-    # A worker shares the client's stdout (a local one) or a log: no solver banner there.
+    # A worker shares the client's stdout (a local one) or a log: no solver banner there, and warnings
+    # one line each, as in the client.
     highs_banner_to_stderr(quiet=True)
+    warnings.showwarning = show_warning_line
     return sweep_row(geo, values, options)
 
 
