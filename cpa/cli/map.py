@@ -29,6 +29,7 @@ def map_(plans, out, color_by, png, tiles, **inputs):
     from ..render.maps import interactive_map, render_html
     from ..render.png import plan_png
 
+    atomic.check_paths([out] + ([png] if png else []))  # before the work of drawing
     geo, values = load_inputs(**inputs)
     layers = []
     for name in plans:

@@ -36,12 +36,14 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, fmt, quiet, boundaries_file, co
     (--jobs processes), or on a running one with --scheduler, as for grid.
     """
     from ..compare import parse_k_values, reference_points, render_sweep, sweep
+    from ..io import atomic
     from ..io.safe import csv_text
     from ..progress import LiveStatus, highs_banner_to_stderr
     from ..render.outputs import write_sweep
 
     ks = parse_k_values(k_specs)
     jobs = check_jobs(jobs)
+    atomic.check_folder(out_dir, ("sweep.csv",))  # now, not after the solves
     base = build_solve_options(ks[0], **rules)
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
                               snap, sliver, value_model, values_file, total, quiet=quiet)

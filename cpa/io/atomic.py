@@ -90,6 +90,19 @@ def write_bytes(target: str | os.PathLike, data: bytes) -> Path:
     return write_paths({target: data})[0]
 
 
+def check_folder(out_dir: str | os.PathLike, names: Iterable[str] = ()) -> None:
+    """Refuse now, before a long solve, an output folder that cannot take ``names`` (a file in its place,
+    a directory where one of the files should go). :func:`write_files` checks again when it writes."""
+    out = Path(out_dir)
+    _check_folder(out)
+    _check_targets([out / _relative(n) for n in names] + [out / MANIFEST])
+
+
+def check_paths(paths: Iterable[str | os.PathLike]) -> None:
+    """:func:`check_folder` for loose files (a map and its PNG)."""
+    _check_targets([Path(p) for p in paths])
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``target`` for a library that writes to a path; rename it over
