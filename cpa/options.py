@@ -10,6 +10,7 @@ file or Python: a value that is out of range, or looks like the wrong unit
 
 from __future__ import annotations
 
+import decimal
 import functools
 import math
 import re
@@ -57,6 +58,13 @@ def _reject_old_names(cls):
     return cls
 
 
+def _shown(x) -> str:
+    """A number for a message: whole numbers in full (up to 16 digits), others as %g."""
+    if isinstance(x, int) or (isinstance(x, float) and math.isfinite(x) and x.is_integer()):
+        return str(int(x)) if abs(x) < 1e16 else format(decimal.Decimal(int(x)), ".3e")
+    return f"{x:g}"
+
+
 def check_number(name: str, value, *, minimum: float | None = None, above: float | None = None,
                  maximum: float | None = None, integer: bool = False, hint: str | None = None):
     """``value`` as a finite number within bounds, or a CpaError naming the option ``name``."""
@@ -65,17 +73,20 @@ def check_number(name: str, value, *, minimum: float | None = None, above: float
             value = float(value)
         except (TypeError, ValueError):
             raise CpaError(f"{name} must be a number, got {value!r}", hint) from None
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise CpaError(f"{name} must be a finite number, got {value}", hint)
     if integer and value != int(value):
         raise CpaError(f"{name} must be a whole number, got {value}", hint)
+    # Python ints may exceed any float: compare them as they are.
     if minimum is not None and value < minimum:
-        raise CpaError(f"{name} must be at least {minimum:g}, got {value:g}", hint)
+        raise CpaError(f"{name} must be at least {_shown(minimum)}, got {_shown(value)}", hint)
     if above is not None and not value > above:
-        what = "a positive number" if above == 0 else f"more than {above:g}"
-        raise CpaError(f"{name} must be {what}, got {value:g}", hint)
+        what = "a positive number" if above == 0 else f"more than {_shown(above)}"
+        raise CpaError(f"{name} must be {what}, got {_shown(value)}", hint)
     if maximum is not None and value > maximum:
-        raise CpaError(f"{name} must be at most {maximum:g}, got {value:g}", hint)
+        raise CpaError(f"{name} must be at most {_shown(maximum)}, got {_shown(value)}", hint)
+    if not integer and isinstance(value, int) and abs(value) > 1e300:
+        raise CpaError(f"{name} must be a finite number, got {_shown(value)}", hint)
     return int(value) if integer else float(value)
 
 
