@@ -99,8 +99,10 @@ def check_folder(out_dir: str | os.PathLike, names: Iterable[str] = ()) -> None:
 
 
 def check_paths(paths: Iterable[str | os.PathLike]) -> None:
-    """:func:`check_folder` for loose files (a map and its PNG)."""
-    _check_targets([Path(p) for p in paths])
+    """:func:`check_folder` for loose files (a map and its PNG); two outputs on one path are refused too."""
+    targets = [Path(p) for p in paths]
+    _check_distinct(targets)
+    _check_targets(targets)
 
 
 @contextlib.contextmanager
@@ -130,12 +132,7 @@ def _write_set(entries: Mapping[Path, Contents], folder: Path | None) -> list[Pa
     targets = list(entries)
     if not targets:
         return []
-    seen: dict[str, Path] = {}
-    for t in targets:
-        key = os.path.normcase(os.path.abspath(t))
-        if key in seen:
-            raise CpaError(f"two outputs would both be written to {t}", "give each output its own path")
-        seen[key] = t
+    _check_distinct(targets)
     blobs = {t: (d.encode("utf-8") if isinstance(d, str) else bytes(d)) for t, d in entries.items()}
     manifest = [folder / MANIFEST] if folder is not None else []
     if folder is not None:
@@ -235,6 +232,15 @@ def _backup(target: Path) -> Path | None:
 def _check_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         raise CpaError(f"output folder {folder} is a file", "give a folder name with --out")
+
+
+def _check_distinct(targets: list[Path]) -> None:
+    seen: set[str] = set()
+    for t in targets:
+        key = os.path.normcase(os.path.realpath(t))
+        if key in seen:
+            raise CpaError(f"two outputs would both be written to {t}", "give each output its own path")
+        seen.add(key)
 
 
 def _check_targets(targets: Iterable[Path]) -> None:
