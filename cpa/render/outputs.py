@@ -63,11 +63,20 @@ def write_solve_outputs(result: SolveResult, geo: Geography, values: ContractVal
     return atomic.write_files(out_dir, solve_output_texts(result, geo, values, with_map))
 
 
+#: Longest option folder name (the option's name is in comparison.csv and the report in full).
+MAX_DIR_CHARS = 60
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
 def option_dirs(names: Iterable[str]) -> dict[str, str]:
-    """Option name -> a safe, unique folder name (``K=16`` -> ``K_16``)."""
+    """Option name -> a safe, unique folder name (``K=16`` -> ``K_16``): letters, digits and ``._-`` only,
+    at most :data:`MAX_DIR_CHARS` long (file systems refuse names over 255 bytes), never a name Windows
+    reserves (``CON``, ``NUL``, ...)."""
     out, used = {}, set()
     for name in names:
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "option"
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:MAX_DIR_CHARS].strip("._") or "option"
+        if base.split(".")[0].upper() in WINDOWS_RESERVED:
+            base = f"{base}_"
         slug, i = base, 2
         while slug.lower() in used:
             slug, i = f"{base}_{i}", i + 1
