@@ -36,7 +36,6 @@ import json
 import os
 import signal
 import stat
-import tempfile
 import threading
 import time
 from pathlib import Path, PurePosixPath
@@ -112,18 +111,16 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     target = Path(target)
     _check_targets([target])
     created = _make_parents([target])
+    tmp = _part_name(target, _token())
     try:
-        tmp = _new_part(target)
-    except BaseException:
-        _remove_dirs(created)
-        raise
-    try:
+        _stage(target, tmp, b"")
         yield tmp
         with _signals_deferred():
             os.replace(tmp, target)
     except BaseException:
-        _unlink(tmp)
-        _remove_dirs(created)
+        with _signals_deferred():
+            _unlink(tmp)
+            _remove_dirs(created)
         raise
 
 
@@ -139,7 +136,10 @@ def _write_set(entries: Mapping[Path, Contents], folder: Path | None) -> list[Pa
         _check_folder(folder)
     _check_targets(targets + manifest)
     created = _make_parents(targets + manifest)
-    staged: dict[Path, Path] = {}
+    # Every temporary name is fixed before any file is made, so a signal at any moment (even between
+    # creating a file and noting it) cannot leave one behind: the clean-up removes them all by name.
+    token = _token()
+    parts: dict[Path, Path] = {}
     try:
         lock_dirs = [folder] if folder is not None else sorted({t.parent for t in targets}, key=str)
         with _locked(lock_dirs):
@@ -147,49 +147,55 @@ def _write_set(entries: Mapping[Path, Contents], folder: Path | None) -> list[Pa
             if folder is not None:
                 written = {_posix(t.relative_to(folder)): hashlib.sha256(b).hexdigest() for t, b in blobs.items()}
                 blobs[folder / MANIFEST] = _manifest_text(written).encode("utf-8")
+            parts = {t: _part_name(t, token) for t in blobs}
             for target, data in blobs.items():
-                staged[target] = _stage(target, data)
-            _commit(staged)
-            staged.clear()
+                _stage(target, parts[target], data)
+            _commit(parts, token)
             if folder is not None:
                 _remove_stale(folder, old_manifest, written)
     except BaseException:
-        for part in staged.values():
-            _unlink(part)
-        _remove_dirs(created)
+        with _signals_deferred():  # a second Ctrl-C must not cut the clean-up short
+            for part in parts.values():
+                _unlink(part)
+            _remove_dirs(created)
         raise
     return targets
 
 
-def _stage(target: Path, data: bytes) -> Path:
-    """``data`` in a temporary file beside ``target``; errors name ``target``, never the temporary file."""
-    part = None
+def _token() -> str:
+    return os.urandom(6).hex()
+
+
+def _part_name(target: Path, token: str) -> Path:
+    return target.with_name(f".{target.name}.{token}.part")
+
+
+def _stage(target: Path, part: Path, data: bytes) -> None:
+    """``data`` in the temporary file ``part`` beside ``target``; errors name ``target``, never ``part``."""
     try:
-        part = _new_part(target)
-        with open(part, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        return part
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            # the mode a plain open() would give (or the old file's), not 0600
+            os.fchmod(fd, _mode_for(target)) if hasattr(os, "fchmod") else None
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     except OSError as exc:
-        if part is not None:
-            _unlink(part)
         raise _write_error(target, exc) from None
-    except BaseException:
-        if part is not None:
-            _unlink(part)
-        raise
 
 
-def _commit(staged: Mapping[Path, Path]) -> None:
+def _commit(parts: Mapping[Path, Path], token: str) -> None:
     """Rename every staged file over its target; on a failure put back what was replaced."""
     backups: dict[Path, Path | None] = {}
     done: list[Path] = []
     with _signals_deferred():
         try:
-            for target in staged:
-                backups[target] = _backup(target)
-            for target, part in staged.items():
+            for target in parts:
+                backups[target] = _backup(target, token)
+            for target, part in parts.items():
                 try:
                     os.replace(part, target)
                 except OSError as exc:
@@ -212,20 +218,16 @@ def _commit(staged: Mapping[Path, Path]) -> None:
                 _unlink(old)
 
 
-def _backup(target: Path) -> Path | None:
+def _backup(target: Path, token: str) -> Path | None:
     """A hard link to the file now at ``target`` (None if there is none), to put it back after a failed commit."""
     if not target.is_file() or target.is_symlink():
         return None
-    for _ in range(100):
-        old = target.with_name(f".{target.name}.{os.urandom(4).hex()}.old")
-        try:
-            os.link(target, old)
-            return old
-        except FileExistsError:
-            continue
-        except OSError:  # a file system without hard links: commit without a backup
-            return None
-    return None
+    old = target.with_name(f".{target.name}.{token}.old")
+    try:
+        os.link(target, old)
+        return old
+    except OSError:  # a file system without hard links: commit without a backup
+        return None
 
 
 # ------------------------------------------------------------------ checks
@@ -352,19 +354,6 @@ def _remove_stale(folder: Path, old: Mapping[str, str], written: Mapping[str, st
 
 
 # ------------------------------------------------------------------ small helpers
-def _new_part(target: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    part = Path(tmp)
-    try:
-        # mkstemp makes the file 0600; give the result the mode a plain open() would (or keep the old file's).
-        os.chmod(part, _mode_for(target))
-    except BaseException:
-        _unlink(part)
-        raise
-    return part
-
-
 def _mode_for(target: Path) -> int:
     try:
         return stat.S_IMODE(target.stat().st_mode)
