@@ -292,3 +292,15 @@ def parse_k_values(specs) -> list[int]:
     if not out:
         raise CpaError("no K values given", "e.g. --areas 6-43")
     return sorted(out)
+
+
+def check_tolerances(snap_m, sliver_m2) -> tuple[float, float]:
+    """``--snap`` (metres) and ``--sliver`` (square metres) of the boundary repair: finite, 0 or more."""
+    for value, flag, unit, hint in ((snap_m, "--snap", "metres", "e.g. --snap 1 (0 turns snapping off)"),
+                                    (sliver_m2, "--sliver", "square metres", "e.g. --sliver 100 (0 leaves every gap open)")):
+        bad = CpaError(f"{flag} must be 0 or more {unit}, got {value}", hint)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad
+        if not math.isfinite(value) or value < 0:
+            raise bad
+    return float(snap_m), float(sliver_m2)
