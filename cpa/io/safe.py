@@ -31,7 +31,9 @@ import pandas as pd
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 #: The guard put in front of such a cell.
 GUARD = "'"
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+#: Text that is a plain number: a spreadsheet reads it as that number, so it needs no guard.
+PLAIN_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+_PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",
          # folium puts tooltip text inside a JavaScript template literal: `, ${ and \ must not act there

@@ -313,3 +313,24 @@ def test_report_is_safe_in_a_browser(browser, hostile, scenario, tmp_path):  # n
         d.switch_to.default_content()
     assert labels[0] == HTML_PAYLOADS["svg"] and labels[1] == FORMULAS[0]
     assert d.execute_script("return document.body.getAttribute('data-pwned')") is None
+
+
+@pytest.mark.browser
+def test_editor_export_writes_cells_as_csv_cell_does(browser, tmp_path):  # noqa: F811 (fixture)
+    """The editor's own CSV export (JavaScript) guards exactly as csv_cell: same cells, same labels back."""
+    from cpa.options import SolveOptions
+    from cpa.render.editor import write_editor
+    from tests.render.test_editor import open_page
+
+    geo, values = grid_geography(["AAB", "AAB", "CCC"])
+    labels = [lab for lab in ROUND_TRIP_LABELS if lab]
+    assignment = {c: labels[i % len(labels)] for i, c in enumerate(geo.codes)}
+    plan = Plan(assignment, {a: ("=" + a if i % 2 else a) for i, a in enumerate(sorted(set(assignment.values())))},
+                label="rt")
+    page = write_editor(tmp_path / "rt.html", plan, geo, values, SolveOptions(k=1, coterminous="off"))
+    open_page(browser, page, geo.n)
+    exported = browser.execute_script("return cpaEditor.exportCsv()")
+    assert list(csv.reader(io.StringIO(exported))) == list(csv.reader(io.StringIO(plan_csv_text(plan))))
+    (tmp_path / "rt.csv").write_text(exported, encoding="utf-8")
+    back = read_plan(tmp_path / "rt.csv", geo)
+    assert dict(back.assignment) == assignment and {a: back.name(a) for a in back.areas} == dict(plan.names)
