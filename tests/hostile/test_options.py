@@ -119,6 +119,26 @@ LIMITS = [
          "did you mean --total 450?"),
     Case("evaluate-value-model-unknown", ["evaluate", "crc21", "--value-model", "vibes"], 2,
          "unknown value model 'vibes'"),
+    # boundary repair
+    Case("snap-negative", ["evaluate", "plan.csv", *GRID, "--snap", "-1"], 2, "--snap must be 0 or more metres"),
+    Case("snap-inf", ["evaluate", "plan.csv", *GRID, "--snap", "inf"], 2, "--snap must be 0 or more metres, got inf"),
+    Case("snap-nan", ["evaluate", "plan.csv", *GRID, "--snap", "nan"], 2, "--snap must be 0 or more metres, got nan"),
+    Case("snap-zero", ["evaluate", "plan.csv", *GRID, "--snap", "0"], 0, "3 areas over 12 LADs"),
+    Case("snap-1e308", ["evaluate", "plan.csv", *GRID, "--snap", "1e308"], 0, "3 areas over 12 LADs"),
+    Case("sliver-negative", ["evaluate", "plan.csv", *GRID, "--sliver", "-5"], 2, "--sliver must be 0 or more"),
+    Case("sliver-inf", ["evaluate", "plan.csv", *GRID, "--sliver", "inf"], 2, "--sliver must be 0 or more"),
+    Case("sliver-1e308", ["evaluate", "plan.csv", *GRID, "--sliver", "1e308"], 0, "3 areas over 12 LADs"),
+    # the editor
+    Case("edit-max-share-fraction", ["edit", "plan.csv", *GRID, "--max-share", "0.25"], 2,
+         "did you mean --max-share 25?"),
+    Case("edit-weight-inf", ["edit", "plan.csv", *GRID, "--w-travel", "inf"], 2, "--w-travel must be a finite number"),
+    Case("edit-weights-all-zero", ["edit", "plan.csv", *GRID, "--w-travel", "0", "--w-balance", "0", "--w-split",
+                                   "0"], 2, "every plan scores the same"),
+    Case("edit-ok", ["edit", "plan.csv", *GRID, "-o", "e.html"], 0, "wrote e.html"),
+    # units and references
+    Case("units-no-match", ["units", "zzzzqqq"], 0, "0 found"),
+    Case("units-markup-query", ["units", "<img src=x>", "--format", "json"], 0, '"units": []'),
+    Case("references-json", ["references", "--format", "json"], 0, "crc21"),
     # map flags
     Case("map-color-by-unknown", ["map", "plan.csv", *GRID, "--color-by", "mood"], 2, "'mood' is not one of"),
     Case("map-no-plan", ["map", *GRID], 2, "Missing argument 'PLANS...'"),

@@ -53,6 +53,9 @@ PATHS = [
          "two outputs would both be written to m.html"),
     Case("map-png-under-a-file", ["map", "plan.csv", *GRID, "-o", "m.html", "--png", "values.csv/m.png"], 2,
          "values.csv is a file, not a folder"),
+    Case("edit-out-is-a-directory", ["edit", "plan.csv", *GRID, "-o", "sub"], 2, "is a directory", setup=folder("sub")),
+    Case("edit-out-under-a-file", ["edit", "plan.csv", *GRID, "-o", "values.csv/e.html"], 2,
+         "values.csv is a file, not a folder"),
     Case("compare-report-is-a-directory", ["compare", "--reference", "plan.csv", *GRID, "--out", "c"], 2,
          "cannot write c/report.html: it is a directory", setup=folder("c/report.html")),
     Case("compare-option-folder-is-a-file", ["compare", "--areas", "2", *GRID, "--out", "c"], 2,
@@ -251,7 +254,7 @@ WRITER = """
 import sys
 from cpa.io import atomic
 tag, out = sys.argv[1], sys.argv[2]
-for i in range(10):
+for i in range(6):
     atomic.write_files(out, {f"f{j}.txt": f"{tag}{i} file {j}\\n" * 2000 for j in range(6)} | {"sub/g.txt": f"{tag}{i} g\\n"})
 """
 
@@ -264,7 +267,7 @@ def test_two_processes_writing_one_folder_leave_one_whole_set(tmp_path):
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err.decode()
-    assert _consistent(tmp_path / "out") in {"P9", "Q9"}
+    assert _consistent(tmp_path / "out") in {"P5", "Q5"}
 
 
 def test_a_writer_waits_for_the_folder_lock(tmp_path):

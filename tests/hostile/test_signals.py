@@ -122,6 +122,7 @@ def grid_folder(world, tmp_path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow  # a real LAD-level solve of England and Wales
 @pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["sigterm", "sigint"])
 def test_signal_during_solve(tmp_path, sig, code):
     proc, marker = start(tmp_path, "solve", ["solve", "--areas", "16", "--coterminous", "off", "--time-limit", "60",
@@ -166,6 +167,7 @@ def test_sigterm_while_committing_finishes_the_set_first(grid_folder):
     no_temporaries(grid_folder)
 
 
+@pytest.mark.slow  # real LAD-level solves of England and Wales in two worker processes
 @pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["sigterm", "sigint"])
 def test_signal_to_a_sweeps_process_group(tmp_path, sig, code):
     proc, marker = start(tmp_path, "sweep", ["sweep", "--areas", "14-17", "--coterminous", "off", "--jobs", "2",
