@@ -201,6 +201,11 @@ class SolveOptions:
                            + " every plan scores the same", "give travel or balance a positive weight")
         put("keep_whole", tuple(self.keep_whole))
         put("locks", tuple((str(a), str(b)) for a, b in self.locks))
+        first: dict[str, str] = {}
+        for lad, label in self.locks:  # contradictory input, not an infeasible request: exit 2, not 3
+            if first.setdefault(lad, label) != label:
+                raise CpaError(f"--lock puts {lad} in two areas: {first[lad]!r} and {label!r}",
+                               "lock each LAD to one area label")
 
     # Internal units for the engine: £ a year and fractions.
     @property
