@@ -64,12 +64,28 @@ def read_plan(source: str | os.PathLike, geo: Geography) -> Plan:
     return plan.validate(geo, str(path))
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple]) -> dict:
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def _read_plan_geojson(path: Path) -> Plan:
     hint = "write plans with `cpa solve`/`cpa evaluate --out`, or use CSV lad_code,area"
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_unique_keys)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CpaError(f"plan file {path} is not valid JSON ({exc})", hint) from None
+    except _DuplicateKey as exc:  # JSON would keep the last silently: as ambiguous as a CSV column twice
+        raise CpaError(f"plan file {path} gives the key {exc.args[0]!r} twice in one object",
+                       "delete one of them: which one to use would be a guess") from None
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list):
         raise CpaError(f"plan file {path} is not a GeoJSON FeatureCollection (no list of \"features\")", hint)

@@ -93,6 +93,13 @@ AMBIGUOUS = [
     Case("plan-row-with-missing-area", EVAL, 2, "has an empty area for U02", files={"p.csv": plan_lines((4, "U02"))}),
     Case("plan-two-unnamed-columns", EVAL, 0, "3 areas over 12 LADs",
          files={"p.csv": "\n".join(r + ",," for r in PLAN_CSV.splitlines()) + "\n"}),
+    Case("plan-geojson-duplicate-property", ["evaluate", "p.geojson", *GRID], 2,
+         "gives the key 'area' twice in one object",
+         files={"p.geojson": '{"type": "FeatureCollection", "features": [' + ",".join(
+             f'{{"type": "Feature", "geometry": null, "properties": {{"lad_code": "{c}", "area": "a", "area": "b"}}}}'
+             for c in CODES) + "]}"}),
+    Case("plan-geojson-duplicate-features-key", ["evaluate", "p.geojson", *GRID], 2, "gives the key 'features' twice",
+         files={"p.geojson": '{"type": "FeatureCollection", "features": [], "features": []}'}),
     value_case("values-duplicate-column", [], 2, "has the column 'value' twice", header="code,value,value"),
     value_case("values-value-and-caseload", [], 0, "3 areas", header="code,value,caseload"),
     value_case("values-row-with-extra-field", ["U00,1000000,2"], 2, "line 2 has 3 fields but the header has 2"),
