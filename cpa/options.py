@@ -29,6 +29,8 @@ POUNDS_NOT_MILLIONS_M = 100_000.0
 MAX_WEIGHT = 1e6
 #: Solver threads: more than any machine has; HiGHS aborts the whole process on a huge number.
 MAX_THREADS = 1024
+#: Most solves at once, one process each (each holds a copy of the geography and a solver).
+MAX_JOBS = 256
 #: Seeds the solvers accept (HiGHS random_seed is a 32-bit int; CBC gets seed + 1).
 MAX_SEED = 2**31 - 2
 #: Most K values one sweep may solve (each a full solve).
@@ -260,12 +262,13 @@ def check_total_m(total_m, old_total=None) -> float:
     return total_m
 
 
-def check_jobs(jobs) -> int | None:
-    """``--jobs``: solves run at once (None: one per CPU)."""
+def check_jobs(jobs, flag: str = "--jobs") -> int | None:
+    """``--jobs`` (a sweep) or ``--workers`` (a grid): solves run at once, one process each (None: one
+    per CPU); at most :data:`MAX_JOBS`."""
     if jobs is None:
         return None
-    return check_number("--jobs", jobs, minimum=1, maximum=MAX_THREADS, integer=True,
-                        hint="leave it out for one solve per CPU, e.g. --jobs 2")
+    return check_number(flag, jobs, minimum=1, maximum=MAX_JOBS, integer=True,
+                        hint=f"leave it out for one solve per CPU, e.g. {flag} 2")
 
 
 def parse_k_values(specs) -> list[int]:

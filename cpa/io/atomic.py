@@ -115,10 +115,10 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     try:
         _stage(target, tmp, b"")
         yield tmp
-        with _signals_deferred():
+        with signals_deferred():
             os.replace(tmp, target)
     except BaseException:
-        with _signals_deferred():
+        with signals_deferred():
             _unlink(tmp)
             _remove_dirs(created)
         raise
@@ -154,7 +154,7 @@ def _write_set(entries: Mapping[Path, Contents], folder: Path | None) -> list[Pa
             if folder is not None:
                 _remove_stale(folder, old_manifest, written)
     except BaseException:
-        with _signals_deferred():  # a second Ctrl-C must not cut the clean-up short
+        with signals_deferred():  # a second Ctrl-C must not cut the clean-up short
             for part in parts.values():
                 _unlink(part)
             _remove_dirs(created)
@@ -191,7 +191,7 @@ def _commit(parts: Mapping[Path, Path], token: str) -> None:
     """Rename every staged file over its target; on a failure put back what was replaced."""
     backups: dict[Path, Path | None] = {}
     done: list[Path] = []
-    with _signals_deferred():
+    with signals_deferred():
         try:
             for target in parts:
                 backups[target] = _backup(target, token)
@@ -419,7 +419,7 @@ def _lock_one(folder: Path) -> int:
 
 
 @contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
+def signals_deferred() -> Iterator[None]:
     """Hold Ctrl-C and SIGTERM back until the block is done, then act on them as usual.
 
     Python runs signal handlers in the main thread, so swapping the handlers

@@ -4,6 +4,7 @@ limit (checked by the same validator as the command line), odd option names."""
 from __future__ import annotations
 
 from tests.hostile.conftest import GRID, Case, params, run_case
+from tests.hostile.test_injection import assert_no_formula
 
 COMPARE = ["compare", "--scenario", "s.toml", *GRID, "--out", "c"]
 
@@ -64,6 +65,39 @@ SCENARIOS = [
     Case("scenario-is-a-directory", ["compare", "--scenario", "d", *GRID], 2, "is a directory",
          setup=lambda f: (f / "d").mkdir()),
 ]
+
+
+GRID_RUN = ["grid", "g.toml", *GRID, "--out", "gr"]
+GRID_AXES = '[axes]\nareas = "2-3"\n'
+
+
+def grid_case(id_: str, text: str, code: int, fragment: str, extra: tuple = ()) -> Case:
+    return Case(id_, [*GRID_RUN, *extra], code, fragment, files={"g.toml": text})
+
+
+GRIDS = [
+    grid_case("grid-not-toml", "[axes\n", 2, "is not valid TOML"),
+    grid_case("grid-workers-zero", GRID_AXES, 2, "--workers must be at least 1, got 0", extra=("--workers", "0")),
+    grid_case("grid-workers-absurd", GRID_AXES, 2, "--workers must be at most 256", extra=("--workers", "100000")),
+    grid_case("grid-k-million", '[axes]\nareas = "1-1000000"\n', 2, "1,000,000 values of K"),
+    grid_case("grid-time-limit-inf", "[defaults]\ntime-limit = inf\n" + GRID_AXES, 2, "--time-limit must be a finite"),
+    grid_case("grid-weight-axis-nan", GRID_AXES + "w-travel = [1.0, nan]\n", 2, "--w-travel must be a finite number"),
+    grid_case("grid-max-share-fraction", GRID_AXES + "max-share = [0.25]\n", 2, "did you mean --max-share 25?"),
+    Case("grid-out-is-a-file", ["grid", "g.toml", *GRID, "--out", "plan.csv"], 2, "Directory 'plan.csv' is a file",
+         files={"g.toml": GRID_AXES}),
+    grid_case("grid-hostile-set-names", GRID_AXES + '[sets."$$ =HYPERLINK(1) <img src=x>"]\n[sets."a|b"]\nw-travel = 2.0\n',
+              0, "4 solved", extra=("--workers", "1", "--time-limit", "20")),
+]
+
+
+@params(GRIDS)
+def test_grid_scenarios(case, work):
+    result = run_case(case, work)
+    if case.code == 0:
+        assert_no_formula((work / "gr" / "grid.csv").read_text(), "grid.csv")
+        table = [line for line in (work / "gr" / "grid.md").read_text().splitlines() if line.startswith("|")]
+        assert table and all("<img" not in line for line in table)
+        assert result.exit_code == 0
 
 
 @params(SCENARIOS)

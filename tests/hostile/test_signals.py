@@ -37,12 +37,16 @@ if phase == "solve":
         mark()
         return real_solve(*a, **k)
     cpa.optimise.solve = solve
-elif phase == "sweep":
-    real_sweep = cpa.compare.sweep
-    def sweep(*a, **k):
-        mark()
-        return real_sweep(*a, **k)
-    cpa.compare.sweep = sweep
+elif phase == "sweep":  # the local Dask cluster is up and its workers are solving
+    import contextlib
+    sweep_module = sys.modules["cpa.compare.sweep"]  # (cpa.compare.sweep is also the function's name)
+    real_client = sweep_module.dask_client
+    @contextlib.contextmanager
+    def dask_client(*a, **k):
+        with real_client(*a, **k) as client:
+            mark()
+            yield client
+    sweep_module.dask_client = dask_client
 elif phase == "stage":
     real_stage = atomic._stage
     def stage(target, part, data):
@@ -173,7 +177,7 @@ def test_signal_to_a_sweeps_process_group(tmp_path, sig, code):
     proc, marker = start(tmp_path, "sweep", ["sweep", "--areas", "14-17", "--coterminous", "off", "--jobs", "2",
                                              "--time-limit", "60", "--out", "s"], new_session=True)
     wait_for(marker, proc)
-    time.sleep(3.0)  # the workers are up and solving
+    time.sleep(2.0)  # the workers are solving
     os.killpg(proc.pid, sig)  # as a terminal's Ctrl-C, or a service manager's stop, reaches every process
     rc, _, err = finish(proc)
     assert rc == code, err
