@@ -334,3 +334,45 @@ def test_editor_export_writes_cells_as_csv_cell_does(browser, tmp_path):  # noqa
     (tmp_path / "rt.csv").write_text(exported, encoding="utf-8")
     back = read_plan(tmp_path / "rt.csv", geo)
     assert dict(back.assignment) == assignment and {a: back.name(a) for a in back.areas} == dict(plan.names)
+
+
+# ------------------------------------------------------------------ one payload through every door
+PAYLOADS = {**{f"formula-{i}": f for i, f in enumerate(FORMULAS)}, **{f"html-{k}": v for k, v in HTML_PAYLOADS.items()},
+            "pipes-and-newline": "a|b\nc", "markdown-link": "[x](javascript:alert(1))", "dollar-math": "$$\\frac$"}
+
+
+@pytest.mark.parametrize("payload", list(PAYLOADS.values()), ids=list(PAYLOADS))
+def test_payload_through_every_door(work, payload):
+    """``payload`` as a unit name, a PFA code, an area label and an area name at once, out through the
+    scorecard in CSV, JSON and Markdown and the map: guarded, verbatim, escaped, never markup."""
+    names = {"U00": payload}
+    pfas = {c: payload for c in ("U02", "U03", "U12", "U13", "U22", "U23")}  # PFA "PB"
+    grid_frame(names, pfas).to_crs(27700).to_file(work / "h.gpkg", driver="GPKG")
+    rows = list(csv.reader(io.StringIO(PLAN_CSV)))
+    rows = [rows[0]] + [[c, payload if a == "a" else a, payload if a == "b" else n] for c, a, n in rows[1:]]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)  # a raw hostile file, not one cpa guarded
+    (work / "h.csv").write_text(buf.getvalue())
+    load = ["--boundaries", "h.gpkg", "--code-column", "code", "--name-column", "name", "--pfa-column", "pfa",
+            "--values", "values.csv"]
+    r = cli(["evaluate", "h.csv", *load, "--format", "csv"])
+    check_clean(r, 0)
+    assert_no_formula(r.stdout, "card.csv")
+    frame = pd.read_csv(io.StringIO(r.stdout), dtype=str, keep_default_na=False)
+    shown = set(frame["area"].map(read_cell)) | set(frame["area_name"].map(read_cell))
+    clean = read_cell(payload.strip())  # as read from a file: stripped, one guard apostrophe taken off
+    assert clean in shown
+    r = cli(["evaluate", "h.csv", *load, "--format", "json"])
+    check_clean(r, 0)
+    doc = json.loads(r.stdout)
+    assert clean in {a["area"] for a in doc["areas"]} and clean in {a["area_name"] for a in doc["areas"]}
+    assert any(payload in a["pfa_names"] for a in doc["areas"])
+    r = cli(["evaluate", "h.csv", *load, "--format", "markdown"])
+    check_clean(r, 0)
+    rows = [line for line in r.stdout.splitlines() if line.startswith("|")]
+    assert len({len(re.findall(r"(?<!\\)\|", line)) for line in rows}) == 1 and "<" not in r.stdout
+    r = cli(["map", "h.csv", *load, "-o", "m.html", *(["--png", "m.png"] if "$" in payload else [])])
+    check_clean(r, 0)
+    page = (work / "m.html").read_text()
+    for raw in ("<img src=x", "<svg onload", "</script><script>"):
+        assert raw not in page
