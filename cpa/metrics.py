@@ -100,6 +100,24 @@ def polsby_popper(plan: Plan, geo: Geography) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def describe_area(geo: Geography, units: list[str], split: set[str] | dict) -> str:
+    """Every PFA of an area, whole or in part, largest first: ``Thames Valley; Surrey; part of
+    Metropolitan Police (Hillingdon, Hounslow)``; a part of more than four LADs says how many."""
+    by_pfa: dict[str, list[str]] = {}
+    for u in sorted(units):
+        by_pfa.setdefault(geo.pfa_of[u], []).append(u)
+    parts = []
+    for p in sorted(by_pfa, key=lambda p: (-len(by_pfa[p]), geo.pfa_name(p))):
+        if p in split:
+            lads = by_pfa[p]
+            which = (", ".join(str(geo.units.at[u, "name"]) for u in lads) if len(lads) <= 4
+                     else f"{len(lads)} of {len(geo.pfa_members[p])} LADs")
+            parts.append(f"part of {geo.pfa_name(p)} ({which})")
+        else:
+            parts.append(geo.pfa_name(p))
+    return "; ".join(parts)
+
+
 @dataclass
 class Scorecard:
     """Per-area table and plan-level summary for one plan."""
@@ -148,6 +166,7 @@ def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value_m
             "value_m": val[area] / 1e6, "share": val[area] / total, "deviation": val[area] / mean - 1,
             "lads": len(units), "pfas_whole": len(whole), "pfas_cut": len(cut),
             "pfa_names": "; ".join(geo.pfa_name(p) for p in pfas),
+            "description": describe_area(geo, units, pfa_cut),
             "hub": hub[area], "hub_name": str(geo.units.loc[hub[area], "name"]),
             "mean_travel_km": trav.loc[area, "mean_travel_km"], "max_travel_km": trav.loc[area, "max_travel_km"],
             "land_area_sqkm": shape.loc[area, "land_area_sqkm"], "polsby_popper": shape.loc[area, "polsby_popper"],
@@ -196,5 +215,6 @@ def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value_m
     notes = [f"Values: {values.label}.", f"Travel: {geo.distance_note}; hub = value-weighted 1-median LAD."]
     if not summary["all_contiguous"]:
         notes.append("Not contiguous: " + ", ".join(
-            f"{plan.name(a)} ({pieces[a]} pieces)" for a in summary["noncontiguous_areas"]))
+            f"{plan.name(a)}{'' if plan.name(a) == a else f' [{a}]'} ({pieces[a]} pieces)"
+            for a in summary["noncontiguous_areas"]))
     return Scorecard(areas=areas, summary=summary, notes=notes)

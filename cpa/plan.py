@@ -22,6 +22,13 @@ REFERENCE_DESCRIPTIONS = {
     "crc21": "the 21 contract package areas (CRCs), 2014-2021",
     "regions12": "the 12 Probation Service regions, 2021-",
 }
+#: Short titles of the reference plans, for map layers and picture titles.
+REFERENCE_TITLES = {
+    "pfa43": "Police force areas (43)",
+    "trusts35": "Probation Trusts 2010–2014 (35)",
+    "crc21": "CRC contract package areas 2014–2021 (21)",
+    "regions12": "Probation regions 2021– (12)",
+}
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,6 +16,9 @@ from .common import (build_solve_options, explicit, geography_options, load_inpu
 @click.option("--areas", "ks", type=int, multiple=True, metavar="K", help="Solve for K areas (repeatable).")
 @click.option("--reference", "refs", multiple=True, metavar="PLAN",
               help="An existing plan to compare: pfa43, trusts35, crc21, regions12 or a plan file (repeatable).")
+@click.option("--names", "names_files", multiple=True, metavar="FILE",
+              help="CSV area,name renaming a --reference plan's areas; the first --names goes with the first "
+                   "--reference, and so on ('-' for none).")
 @click.option("--scenario", type=click.Path(dir_okay=False),
               help="TOML file listing the options (see examples/compare_16_vs_35.toml); solve flags given "
                    "here override it.")
@@ -25,7 +28,7 @@ from .common import (build_solve_options, explicit, geography_options, load_inpu
               help="Folder for the comparison [default: the scenario's out, else 'compare'].")
 @output_options("table", "markdown", "csv", "json")
 @click.pass_context
-def compare_cmd(ctx, ks, refs, scenario, out_dir, fmt, quiet, boundaries_file, code_column, name_column, pfa_column,
+def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, boundaries_file, code_column, name_column, pfa_column,
                 links_file, snap, sliver, value_model, values_file, total, **rules):
     """Compare solved options and existing plans side by side.
 
@@ -51,9 +54,9 @@ def compare_cmd(ctx, ks, refs, scenario, out_dir, fmt, quiet, boundaries_file, c
 
     title = description = None
     if scenario:
-        if ks or refs:
-            raise CpaError("give either --scenario or --areas/--reference, not both",
-                           "list every option in the scenario file")
+        if ks or refs or names_files:
+            raise CpaError("give either --scenario or --areas/--reference/--names, not both",
+                           "list every option in the scenario file (a reference option takes names = FILE)")
         sc = read_scenario(scenario)
         override = explicit(ctx, rules)
         options = sc.build(build_solve_options, base=rules, override=override)
@@ -63,8 +66,12 @@ def compare_cmd(ctx, ks, refs, scenario, out_dir, fmt, quiet, boundaries_file, c
         if not ks and not refs:
             raise CpaError("nothing to compare", "give --areas K and/or --reference PLAN (repeatable), "
                            "or --scenario FILE.toml")
+        if len(names_files) > len(refs):
+            raise CpaError(f"{len(names_files)} --names files for {len(refs)} --reference plans",
+                           "each --names goes with the --reference in the same place; use '-' to skip one")
+        names = [None if n == "-" else n for n in names_files] + [None] * (len(refs) - len(names_files))
         options = [Option.solved(build_solve_options(k, **rules)) for k in ks]
-        options += [Option.reference(r) for r in refs]
+        options += [Option.reference(r, names=n) for r, n in zip(refs, names)]
         base = build_solve_options(1, **rules)
         flags = {"min_value_m": base.min_value_m, "max_share_pct": base.max_share_pct,
                  "max_value_m": base.max_value_m}

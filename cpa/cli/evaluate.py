@@ -14,7 +14,10 @@ from .common import emit, geography_options, load_inputs, output_options, score_
 @output_options("table", "csv", "json", "markdown")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of the terminal.")
 @score_flag_options
-def evaluate(plan, fmt, quiet, out, min_value, max_share, max_value, **inputs):
+@click.option("--names", "names_file", type=click.Path(dir_okay=False),
+              help="CSV area,name renaming PLAN's areas (keyed by its area labels).")
+@click.option("--name", "plan_name", help="What to call the plan [default: its reference or file name].")
+def evaluate(plan, fmt, quiet, out, min_value, max_share, max_value, names_file, plan_name, **inputs):
     """Score PLAN: a reference (pfa43, trusts35, crc21, regions12) or a plan file (CSV/GeoJSON).
 
     Every format carries the flags: --min-value, --max-value and --max-share
@@ -22,10 +25,13 @@ def evaluate(plan, fmt, quiet, out, min_value, max_share, max_value, **inputs):
     lists of flagged areas in the summary.
     """
     from ..io import read_plan
+    from ..io.names import read_names
     from ..metrics import scorecard
+    from ..naming import named_plan
     from ..render.text import render_scorecard
 
     geo, values = load_inputs(**inputs, quiet=quiet)
-    card = scorecard(read_plan(plan, geo), geo, values, min_value_m=min_value, max_share_pct=max_share,
-                     max_value_m=max_value)
+    p = read_plan(plan, geo)
+    p = named_plan(p, geo, values, read_names(names_file, p) if names_file else None, label=plan_name)
+    card = scorecard(p, geo, values, min_value_m=min_value, max_share_pct=max_share, max_value_m=max_value)
     emit(render_scorecard(card, fmt), out, quiet)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..options import check_jobs
@@ -20,10 +22,13 @@ from .common import (build_solve_options, geography_options, load_inputs, note, 
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Run the solves on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="sweep", show_default=True,
-              help="Folder for sweep.csv and the PNG curves.")
+              help="Folder for sweep.csv, the PNG curves and every K's plan files (k16/plan.csv, ...).")
+@click.option("--maps", "map_specs", default="12,16,21,35", show_default=True, metavar="KS",
+              help="The Ks whose plans are drawn side by side in sweep_maps.png (those the sweep solves; "
+                   "if none, four spread over the range).")
 @output_options("table", "csv", "json")
-def sweep_cmd(k_specs, jobs, scheduler, out_dir, fmt, quiet, boundaries_file, code_column, name_column, pfa_column,
-              links_file, snap, sliver, value_model, values_file, total, **rules):
+def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundaries_file, code_column, name_column,
+              pfa_column, links_file, snap, sliver, value_model, values_file, total, **rules):
     """Solve every K in a range and draw how the plans change with K.
 
     --time-limit is PER K (each solve gets the full limit), so a sweep of n
@@ -32,16 +37,19 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, fmt, quiet, boundaries_file, co
     under strict coterminosity, or a --min-value floor too high) is a row with
     its reason, not an error. Writes OUT/sweep.csv and curves against K
     (travel, balance, smallest contract, splits, solve time) marking K = 16,
-    21, 35 and the reference plans. Solves run on a local Dask cluster
-    (--jobs processes), or on a running one with --scheduler, as for grid.
+    21, 35 and the reference plans, every K's plan files in OUT/k16/plan.csv,
+    plan.geojson, run.json, ..., and the plans of --maps Ks side by side in
+    sweep_maps.png. Solves run on a local Dask cluster (--jobs processes), or
+    on a running one with --scheduler, as for grid.
     """
-    from ..compare import parse_k_values, reference_points, render_sweep, sweep
+    from ..compare import parse_k_values, reference_points, render_sweep, sweep_results
     from ..io import atomic
     from ..io.safe import csv_text
     from ..progress import LiveStatus, highs_banner_to_stderr
     from ..render.outputs import write_sweep
 
     ks = parse_k_values(k_specs)
+    map_ks = parse_k_values(map_specs)
     jobs = check_jobs(jobs)
     atomic.check_folder(out_dir, ("sweep.csv",))  # now, not after the solves
     base = build_solve_options(ks[0], **rules)
@@ -60,12 +68,15 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, fmt, quiet, boundaries_file, co
             live.log(f"[{done}/{n}] K={row['K']}: {row['status']}{gap}  {row['seconds']:.1f} s{why}")
             live.update(done=done)
 
-        df = sweep(ks, base, geo, values, jobs=jobs, progress=progress, scheduler=scheduler)
-    paths = write_sweep(df, out_dir, reference_points(geo, values))
+        df, results = sweep_results(ks, base, geo, values, jobs=jobs, progress=progress, scheduler=scheduler)
+    paths = write_sweep(df, out_dir, reference_points(geo, values), results=results, geo=geo, values=values,
+                        map_ks=map_ks)
     if fmt == "json":
         print_document("sweep", {"rows": df.to_dict(orient="records"), "files": [str(p) for p in paths]})
     elif fmt == "csv":
         click.echo(csv_text(df), nl=False)
     else:
         click.echo(render_sweep(df), nl=False)
-    note(quiet, "wrote " + ", ".join(str(p) for p in paths))
+    top = sorted(str(p) for p in paths if p.parent == Path(out_dir))
+    note(quiet, "wrote " + ", ".join(top) + (f" and the plan files of {len(results)} Ks (k{min(results)}/plan.csv, ...)"
+                                               if results else ""))

@@ -11,9 +11,9 @@ from .commentary import commentary
 from .comparison import ComparisonResult, compare
 from .options import Option
 from .scenario import Scenario, read_scenario
-from .sweep import parse_k_values, reference_points, sweep, sweep_row
+from .sweep import parse_k_values, reference_points, sweep, sweep_results, sweep_row
 from .table import comparison_table, display_rows, render_sweep, render_table
 
 __all__ = ["ComparisonResult", "Option", "Scenario", "commentary", "compare", "comparison_table",
            "display_rows", "parse_k_values", "read_scenario", "reference_points", "render_sweep",
-           "render_table", "sweep", "sweep_row"]
+           "render_table", "sweep", "sweep_results", "sweep_row"]

@@ -14,8 +14,10 @@ import pandas as pd
 
 from ..errors import CpaError, InfeasibleRequest, NoPlanFound
 from ..geography import Geography
+from ..io.names import read_names
 from ..io.plans import read_plan
 from ..metrics import Scorecard, scorecard
+from ..naming import named_plan
 from ..optimise import solve
 from ..plan import Plan
 from ..values import ContractValues
@@ -63,7 +65,8 @@ def compare(options: Sequence[Option], geo: Geography, values: ContractValues, *
     for i, opt in enumerate(options, 1):
         if opt.plan is not None:
             plan = read_plan(opt.plan, geo)
-            plans[opt.name] = Plan(plan.assignment, plan.names, label=opt.name)
+            user = read_names(opt.names, plan) if opt.names else None
+            plans[opt.name] = named_plan(plan, geo, values, user, label=opt.name)
             cards[opt.name] = scorecard(plans[opt.name], geo, values, min_value_m=min_value_m,
                                         max_share_pct=max_share_pct, max_value_m=max_value_m)
             reports[opt.name] = None

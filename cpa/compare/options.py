@@ -18,6 +18,8 @@ class Option:
     name: str
     plan: str | None = None
     solve: SolveOptions | None = None
+    #: a names file (CSV ``area,name``) renaming the plan's areas
+    names: str | None = None
 
     def __post_init__(self):
         if not str(self.name).strip():
@@ -25,16 +27,22 @@ class Option:
         if (self.plan is None) == (self.solve is None):
             raise CpaError(f"option {self.name!r} must be either a plan (reference or file) or a solve, not "
                            f"{'both' if self.plan is not None else 'neither'}")
+        if self.names is not None and self.plan is None:
+            raise CpaError(f"option {self.name!r}: a names file renames an existing plan's areas",
+                           "a solve names its areas from its --lock labels and the naming rule")
 
     @property
     def kind(self) -> str:
         return "reference" if self.plan is not None else "solved"
 
     @classmethod
-    def reference(cls, plan: str | os.PathLike, name: str | None = None) -> "Option":
-        """An existing plan: a reference name (``crc21``) or a plan file; named after it by default."""
+    def reference(cls, plan: str | os.PathLike, name: str | None = None,
+                  names: str | os.PathLike | None = None) -> "Option":
+        """An existing plan: a reference name (``crc21``) or a plan file; named after it by default.
+        ``names`` is a CSV ``area,name`` renaming its areas."""
         text = str(plan)
-        return cls(name or (Path(text).stem if Path(text).suffix else text), plan=text)
+        return cls(name or (Path(text).stem if Path(text).suffix else text), plan=text,
+                   names=None if names is None else str(names))
 
     @classmethod
     def solved(cls, options: SolveOptions | int, name: str | None = None, **kw) -> "Option":

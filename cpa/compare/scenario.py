@@ -24,7 +24,7 @@ SCENARIO_SETTINGS = {
     "solver": str, "time_limit": float, "gap": float, "seed": int, "threads": int,
 }
 SCENARIO_TOP = ("title", "description", "out", "defaults", "option")
-SCENARIO_OPTION = ("name", "areas", "reference", "description")
+SCENARIO_OPTION = ("name", "areas", "reference", "names", "description")
 SCENARIO_HINT = "see examples/compare_16_vs_35.toml for the format"
 
 
@@ -36,6 +36,7 @@ class ScenarioOption:
     reference: str | None = None
     areas: int | None = None
     settings: dict = field(default_factory=dict)
+    names: str | None = None
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Scenario:
         out = []
         for opt in self.options:
             if opt.reference is not None:
-                out.append(Option.reference(opt.reference, opt.name))
+                out.append(Option.reference(opt.reference, opt.name, opt.names))
                 continue
             settings = {**(base or {}), **self.defaults, **opt.settings, **(override or {})}
             try:
@@ -118,6 +119,12 @@ def _resolve(plan: str, base_dir: Path) -> str:
     if p.suffix and not p.is_absolute() and (base_dir / p).exists():
         return str(base_dir / p)
     return plan
+
+
+def _resolve_file(name: str, base_dir: Path) -> Path:
+    """A file named in a scenario, relative to the scenario's folder."""
+    p = Path(name)
+    return p if p.is_absolute() else base_dir / p
 
 
 def _settings(path, where: str, table: dict, base_dir: Path, skip: Iterable[str] = ()) -> dict:
@@ -192,12 +199,22 @@ def read_scenario(path: str | os.PathLike) -> Scenario:
                 raise _unknown(p, where, next(k for k in extra if k.replace("-", "_") not in SCENARIO_SETTINGS),
                                list(SCENARIO_OPTION))
             ref = _resolve(o["reference"].strip(), base_dir)
-            options.append(ScenarioOption(o.get("name") or Option.reference(ref).name, reference=ref))
+            names = o.get("names")
+            if names is not None and (not isinstance(names, str) or not names.strip()):
+                raise CpaError(f"scenario {p}: {where}: names should be the path of a CSV area,name file",
+                               SCENARIO_HINT)
+            names = None if names is None else str(_resolve_file(names.strip(), base_dir))
+            options.append(ScenarioOption(o.get("name") or Option.reference(ref).name, reference=ref, names=names))
         else:
             k = o["areas"]
             if isinstance(k, bool) or not isinstance(k, int) or k < 1:
                 raise CpaError(f"scenario {p}: {where}: areas should be a whole number of at least 1, got {k!r}",
                                SCENARIO_HINT)
+            if "names" in o:
+                raise CpaError(f"scenario {p}: {where} is a solve, so names (a file renaming an existing "
+                               "plan's areas) does not apply",
+                               "a solve names its areas from lock labels (lock = { E06000046 = \"South\" }) "
+                               "and the naming rule; rename afterwards with cpa rename")
             settings = _settings(p, where, o, base_dir, skip=SCENARIO_OPTION)
             options.append(ScenarioOption(o.get("name") or f"K={k}", areas=k, settings=settings))
     names = [o.name for o in options]

@@ -30,6 +30,8 @@ from .table import SUMMARY_COLUMNS, SWEEP_COLUMNS
 
 #: Where the curves of a sweep get vertical markers: the CRC, trust and region eras' numbers of areas.
 SWEEP_MARKERS = (16, 21, 35)
+#: The Ks drawn as small maps beside the curves, when the sweep has them.
+SWEEP_MAPS = (12, 16, 21, 35)
 #: Reference plans drawn as labelled points on the sweep curves.
 SWEEP_REFERENCES = ("trusts35", "crc21", "regions12")
 
@@ -77,7 +79,16 @@ def report_dict(report) -> dict:
 def sweep(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, values: ContractValues,
           jobs: int | None = None, progress: Callable[[dict, int, int], None] | None = None,
           executor: concurrent.futures.Executor | None = None, scheduler: str | None = None) -> pd.DataFrame:
-    """Solve each K with ``base_options`` (its ``k`` is replaced; its time limit applies to each K).
+    """The sweep table of :func:`sweep_results` alone."""
+    return sweep_results(k_values, base_options, geo, values, jobs, progress, executor, scheduler)[0]
+
+
+def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, values: ContractValues,
+                  jobs: int | None = None, progress: Callable[[dict, int, int], None] | None = None,
+                  executor: concurrent.futures.Executor | None = None, scheduler: str | None = None
+                  ) -> tuple[pd.DataFrame, dict[int, SolveResult]]:
+    """Solve each K with ``base_options`` (its ``k`` is replaced; its time limit applies to each K);
+    returns the sweep table and the solve result (plan, scorecard, report) of every K that has a plan.
 
     Each K is one task, ``sweep_row(geo, values, options)``, that carries all
     its inputs as data, so any ``concurrent.futures.Executor`` can run it.
@@ -106,15 +117,19 @@ def sweep(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, v
     if jobs > 1 and opts.threads is None and scheduler is None:
         opts = replace(opts, threads=threads_per_solve(jobs))
     rows: dict[int, dict] = {}
+    results: dict[int, SolveResult] = {}
 
-    def done(row):
+    def done(outcome):
+        row, result = outcome
         rows[row["K"]] = row
+        if result is not None and result.plan is not None:
+            results[row["K"]] = result
         if progress:
             progress(row, len(rows), len(ks))
 
     if executor is None and scheduler is None and jobs == 1:
         for k in ks:
-            done(sweep_row(geo, values, replace(opts, k=k)))
+            done(solve_row(geo, values, replace(opts, k=k)))
     else:
         with contextlib.ExitStack() as stack:
             if executor is None:
@@ -132,15 +147,15 @@ def sweep(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, v
     for col in ("K", "areas", "pfas_split", "trusts_split", "pfa_fragments", "term_pfa_fragments"):
         df[col] = pd.array([None if v is None or (isinstance(v, float) and math.isnan(v)) else int(round(v))
                             for v in df[col]], dtype="Int64")
-    return df
+    return df, {k: results[k] for k in sorted(results)}
 
 
-def _sweep_task(geo: Geography, values: ContractValues, options: SolveOptions) -> dict:
+def _sweep_task(geo: Geography, values: ContractValues, options: SolveOptions) -> tuple[dict, SolveResult | None]:
     # A worker shares the client's stdout (a local one) or a log: no solver banner there, and warnings
     # one line each, as in the client.
     highs_banner_to_stderr(quiet=True)
     warnings.showwarning = show_warning_line
-    return sweep_row(geo, values, options)
+    return solve_row(geo, values, options)
 
 
 def reference_points(geo: Geography, values: ContractValues,

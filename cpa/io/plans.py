@@ -37,7 +37,8 @@ def _from_rows(codes: pd.Series, areas: pd.Series, names: pd.Series | None, wher
     areas = areas.map(cell_text)
     name_map = {}
     if names is not None:
-        for a, n in zip(areas, names.map(cell_text)):
+        names = names.map(cell_text)
+        for a, n in zip(areas, names):  # (read_csv took off any formula guard cpa put on)
             if n:  # a literal "NaN" is the user's text: read_csv keeps it and so do we
                 name_map.setdefault(a, n)
     return Plan(dict(zip(codes, areas)), name_map, label=Path(where).stem)

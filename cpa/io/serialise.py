@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 #: Version of the JSON documents and CSV tables the tool writes (see cpa/data/schemas/).
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 #: Decimal places by the end of a field's name.
 _ROUNDING = (("_m", 4), ("_km", 3), ("_sqkm", 3), ("share", 6), ("deviation", 6), ("_cv", 6), ("_ratio", 6),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 from typing import Sequence
 
 import numpy as np
@@ -45,33 +46,43 @@ def png_bytes(fig: Figure, dpi: int = 130) -> bytes:
 
 
 def value_figure(result: ComparisonResult) -> bytes:
-    """PNG: each option's area values, largest to smallest, with the mean (national total / K) dashed."""
+    """PNG: each option's areas as labelled bars (number and name at the left, value at the end),
+    largest first, with the mean (national total / K) dashed; the smallest value in red."""
     names = list(result.table["name"])
-    ks = [len(result.cards[n].areas) for n in names]
-    fig = new_figure(min(16.0, max(8.0, 2.0 + 0.16 * sum(ks) + 0.8 * len(names))), 4.8)
-    axes = fig.subplots(1, len(names), sharey=True, gridspec_kw={"width_ratios": [max(k, 6) for k in ks]},
-                        squeeze=False)[0]
+    cols = min(3, len(names))
+    rows = -(-len(names) // cols)
+    kmax = max(len(result.cards[n].areas) for n in names)
+    fig = new_figure(5.6 * cols, rows * (0.9 + 0.19 * kmax))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax in axes[len(names):]:
+        ax.set_axis_off()
     for ax, name in zip(axes, names):
-        card = result.cards[name]
-        v = card.areas["value_m"].sort_values(ascending=False).to_numpy()
+        card, plan = result.cards[name], result.plans[name]
+        order = sorted(card.areas.index, key=lambda a: (-float(card.areas.at[a, "value_m"]), str(a)))
+        v = card.areas.loc[order, "value_m"].astype(float).to_numpy()
+        y = np.arange(len(v))
         colour = SOLVED_COLOUR if result.reports[name] else REFERENCE_COLOUR
-        ax.bar(np.arange(len(v)), v, color=colour, width=0.8)
+        bars = ax.barh(y, v, color=colour, height=0.75)
+        bars[-1].set_color("#c0392b")
+        labels = [f"{i + 1}  {plain_text(textwrap.shorten(plan.name(a), 34, placeholder='…'))}"
+                  for i, a in enumerate(order)]
+        ax.set_yticks(y, labels, fontsize=7)
+        ax.set_ylim(len(v) - 0.4, -0.6)
+        ax.bar_label(bars, [f"£{x:,.1f}m" for x in v], padding=2, fontsize=6.5)
         mean = card.summary["total_value_m"] / len(v)
-        ax.axhline(mean, color="black", linestyle="--", linewidth=0.9)
-        ax.annotate(f"mean {mean:,.0f}", (len(v) - 0.5, mean), xytext=(0, 3), textcoords="offset points",
-                    ha="right", fontsize=7)
-        ax.annotate(f"{v[-1]:,.1f}", (len(v) - 1, v[-1]), xytext=(0, 2), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=7, color="#b00",
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+        ax.axvline(mean, color="black", linestyle="--", linewidth=0.8)
+        ax.annotate(f"mean £{mean:,.1f}m", (mean, len(v) - 0.4), xytext=(3, 2), textcoords="offset points",
+                    fontsize=7, va="bottom")
+        ax.set_xlim(0, float(v.max()) * 1.22)
         s = card.summary
-        ax.set_title(f"{plain_text(name, NAME_CHARS)} ({len(v)} areas)\nCV {s['value_cv']:.2f}, max/min {s['value_ratio']:.1f}x",
-                     fontsize=9)
-        ax.set_xticks([])
-        ax.set_xlim(-0.7, max(len(v), 6) - 0.3)
+        ax.set_title(f"{plain_text(name, NAME_CHARS)} ({len(v)} areas): CV {s['value_cv']:.2f}, "
+                     f"max/min {s['value_ratio']:.1f}x", fontsize=9, loc="left")
+        ax.set_xlabel("£m a year", fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.tick_params(axis="y", length=0)
         ax.spines[["top", "right"]].set_visible(False)
-    axes[0].set_ylabel("contract value, £m a year")
-    fig.suptitle("Contract values per area, largest to smallest (smallest labelled in red)", fontsize=11,
-                 x=0.01, ha="left")
+    fig.suptitle("Contract value of each area, largest first (smallest in red; dashed: national total / areas)",
+                 fontsize=11, x=0.01, ha="left")
     return png_bytes(fig)
 
 

@@ -12,21 +12,24 @@ import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..compare.commentary import commentary
 from ..compare.comparison import ComparisonResult
-from ..compare.sweep import SWEEP_MARKERS
+from ..compare.sweep import SWEEP_MAPS, SWEEP_MARKERS
 from ..compare.table import display_rows
 from ..geography import Geography
 from ..io import atomic
 from ..io.safe import csv_text, markdown_cell
 from ..io.plans import plan_csv_text, plan_geojson_text
 from ..io.serialise import SCHEMA_VERSION, dumps
+from ..naming import solve_label
 from ..optimise.solve import SolveResult
 from ..values import ContractValues
 from .figures import sweep_figures, travel_figure, value_figure
 from .maps import interactive_map, render_html
+from .png import sweep_maps_png
 from .report import report_html
 from .text import markdown_table
 
@@ -46,14 +49,18 @@ def solve_output_texts(result: SolveResult, geo: Geography, values: ContractValu
                        with_map: bool = False) -> dict[str, str]:
     """File name -> contents for ``plan.csv``, ``plan.geojson``, ``run.json`` (and ``map.html``)."""
     plan, card = result.plan, result.scorecard
+    report = run_report(result)
+    areas = [{"area": a, "name": plan.name(a), "description": str(card.areas.at[a, "description"])}
+             for a in sorted(card.areas.index)]
     texts = {
         "plan.csv": plan_csv_text(plan),
         "plan.geojson": plan_geojson_text(plan, geo, card.areas),
-        "run.json": dumps({"schema_version": SCHEMA_VERSION, **run_report(result), **repair_record(geo),
+        "run.json": dumps({"schema_version": SCHEMA_VERSION, **report, **repair_record(geo),
+                           "label": solve_label(report["options"]), "areas": areas,
                            "scorecard": card.summary}) + "\n",
     }
     if with_map:
-        m = interactive_map([(plan.label, plan, card)], geo, values)
+        m = interactive_map([(solve_label(report["options"]), plan, card)], geo, values)
         texts["map.html"] = render_html(m)
     return texts
 
@@ -102,17 +109,17 @@ def comparison_texts(result: ComparisonResult, geo: Geography, values: ContractV
         else:
             texts = {"plan.csv": plan_csv_text(plan), "plan.geojson": plan_geojson_text(plan, geo, card.areas)}
         files.update({f"{dirs[name]}/{f}": text for f, text in texts.items()})
-    layers = [(name, result.plans[name], result.cards[name]) for name in result.table["name"]]
-    files["map.html"] = render_html(interactive_map(layers, geo, values))
     pngs = {"values.png": value_figure(result), "travel.png": travel_figure(result)}
     files.update(pngs)
+    layers = [(name, result.plans[name], result.cards[name]) for name in result.table["name"]]
+    files["map.html"] = render_html(interactive_map(layers, geo, values))
     files["comparison.csv"] = csv_text(result.table)
     md = [f"# {markdown_cell(title)}", ""] + ([markdown_cell(description), ""] if description else [])
     md += [markdown_table(*display_rows(result.table)), "", "## What the numbers say", ""]
     md += [f"- {markdown_cell(n)}" for n in notes]
     md += ["", f"_Values: {markdown_cell(values.label)}. Travel: {markdown_cell(geo.distance_note)}._", ""]
     files["comparison.md"] = "\n".join(md)
-    files["report.html"] = report_html(result, values, geo, notes, pngs, dirs, title, description)
+    files["report.html"] = report_html(result, values, geo, notes, pngs, dirs, title, description, files["map.html"])
     return files
 
 
@@ -129,11 +136,32 @@ def write_comparison(result: ComparisonResult, geo: Geography, values: ContractV
 
 
 
+def chosen_ks(results: dict, wanted: Sequence[int] = SWEEP_MAPS, most: int = 4) -> list[int]:
+    """The Ks to draw as small maps: those of ``wanted`` the sweep solved, else up to ``most`` spread evenly."""
+    have = sorted(results)
+    picked = [k for k in wanted if k in results]
+    if picked or not have:
+        return picked
+    idx = np.unique(np.linspace(0, len(have) - 1, min(most, len(have))).round().astype(int))
+    return [have[i] for i in idx]
+
+
 def write_sweep(df: pd.DataFrame, out_dir: str | os.PathLike, references: pd.DataFrame | None = None,
-                markers: Sequence[int] = SWEEP_MARKERS) -> list[Path]:
+                markers: Sequence[int] = SWEEP_MARKERS, results: dict | None = None,
+                geo: Geography | None = None, values: ContractValues | None = None,
+                map_ks: Sequence[int] = SWEEP_MAPS) -> list[Path]:
     """Write DIR/sweep.csv and the PNG curves (see :func:`sweep_figures`); ``references`` from
-    :func:`reference_points` are drawn as labelled stars."""
+    :func:`reference_points` are drawn as labelled stars. With the sweep's ``results`` (and ``geo``,
+    ``values``), every K's plan files go to DIR/k16/plan.csv, plan.geojson, run.json, ... and the plans
+    of ``map_ks`` (those solved) are drawn side by side in sweep_maps.png."""
     files: dict[str, str | bytes] = dict(sweep_figures(df, references, markers))
+    if results:
+        for k, result in results.items():
+            texts = solve_output_texts(result, geo, values)
+            files.update({f"k{k}/{name}": text for name, text in texts.items()})
+        ks = chosen_ks(results, map_ks)
+        if ks:
+            files["sweep_maps.png"] = sweep_maps_png(results, geo, ks)
     if references is not None and len(references):
         files["references.csv"] = csv_text(references)
     files["sweep.csv"] = csv_text(df)

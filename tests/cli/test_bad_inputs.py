@@ -168,7 +168,7 @@ CASES = [
     ("out-under-a-file", ["evaluate", "crc21", "--out", "@values.csv/card.txt"], 2, "cannot write"),
     # --- a plan that breaks no rule but is not contiguous is reported, not refused
     ("noncontiguous-plan-reported", ["evaluate", "@plan_noncontiguous.csv", *ON_GRID], 0,
-     "Not contiguous: a (2 pieces), b (2 pieces)"),
+     "Not contiguous: Central (U11) [a] (2 pieces), Central (U10) [b] (2 pieces)"),
 ]
 
 
@@ -224,14 +224,14 @@ def test_user_grid_scorecard():
 def test_noncontiguous_plan_table_says_no():
     result = run(["evaluate", "@plan_noncontiguous.csv", *ON_GRID])
     assert_clean(result, 0, "Contiguous: NO - a, b")
-    rows = [line.split() for line in result.output.splitlines() if line[:2] in ("a ", "b ")]
+    rows = [line.split() for line in result.output.splitlines() if line.startswith("Central (")]
     assert len(rows) == 2 and all(r[-1] == "NO" for r in rows)
 
 
 def test_ferry_link_joins_a_diagonal_pair():
     result = run(["evaluate", "@plan_noncontiguous.csv", *ON_GRID, "--links", "@links_ferry.csv"])
-    assert_clean(result, 0, "Not contiguous: b (2 pieces)")
-    assert "a (2 pieces)" not in result.output
+    assert_clean(result, 0, "[b] (2 pieces)")
+    assert "[a] (2 pieces)" not in result.output
 
 
 @pytest.mark.parametrize("values,total", [("values_caseload.csv", "£450.0m/yr"), ("values_bom.csv", "£100.0m/yr")])

@@ -18,10 +18,11 @@ from click.testing import CliRunner
 
 from cpa.cli import main
 from cpa.cli.common import build_solve_options
-from cpa.compare import Option, commentary, compare, parse_k_values, read_scenario, reference_points, sweep
+from cpa.compare import (Option, commentary, compare, parse_k_values, read_scenario, reference_points, sweep,
+                         sweep_results)
 from cpa.compare.scenario import SCENARIO_SETTINGS
 from cpa.compare.table import SUMMARY_COLUMNS, SWEEP_COLUMNS
-from cpa.render.outputs import option_dirs, write_comparison, write_sweep
+from cpa.render.outputs import chosen_ks, option_dirs, write_comparison, write_sweep
 from cpa.errors import CpaError, InfeasibleRequest
 from cpa.metrics import scorecard
 from cpa.optimise import SolveOptions, solve
@@ -176,8 +177,13 @@ def test_written_comparison_is_complete(written, ref_result):
     assert "<table class=\"cmp\" id=\"comparison\">" in report
     for n in notes:
         assert n.replace("&", "&amp;").replace("'", "&#x27;") in report
-    assert report.count("data:image/png;base64,") == 2 and '<iframe class="map" src="map.html"' in report
-    assert not re.findall(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", report)  # nothing fetched online
+    assert report.count("data:image/png;base64,") == 2
+    # the map is in the page itself, every option a layer; no frame, nothing fetched
+    assert "<iframe" not in report and '<div class="cpa-mapwrap" id="map">' in report
+    assert [len(c["features"]) for c in area_collections(report)] == [35, 21]
+    assert "Leaflet 1.9.4" in report and "html, body {" not in report  # folium's page-wide styles left out
+    assert not re.findall(r"""<(?:script|link|img|iframe)[^>]*(?:src|href)\s*=\s*["']?(?:https?:)?//""", report)
+    assert '<ul class="sources" id="sources">' in report and "Open Government Licence v3.0" in report
     for png in ("values.png", "travel.png"):
         w, h = png_size(out / png)
         assert w > 900 and h > 500
@@ -247,13 +253,24 @@ def test_sweep_rows_are_the_solve_report_and_scorecard(grid):
 
 def test_write_sweep_files(grid, tmp_path):
     geo, values = grid
-    df = sweep([1, 2, 3, 8], SolveOptions(k=1, time_limit=20), geo, values, jobs=1)
+    df, results = sweep_results([1, 2, 3, 8], SolveOptions(k=1, time_limit=20), geo, values, jobs=1)
+    assert sorted(results) == [1, 2, 3]  # K=8 is infeasible: a row, no plan
     refs = pd.DataFrame([{"name": "rows", "K": 4, **scorecard(
         Plan({u: u.split("c")[0] for u in geo.units.index}), geo, values).summary}])
-    paths = write_sweep(df, tmp_path, refs)
-    assert sorted(p.name for p in paths) == sorted(["sweep.csv", "references.csv", "sweep_travel.png",
-                                                    "sweep_balance.png", "sweep_smallest.png", "sweep_splits.png",
-                                                    "sweep_solve.png"])
+    paths = write_sweep(df, tmp_path, refs, results=results, geo=geo, values=values, map_ks=(2, 3, 16))
+    names = sorted(str(p.relative_to(tmp_path)) for p in paths)
+    assert names == sorted(["sweep.csv", "references.csv", "sweep_travel.png", "sweep_balance.png",
+                            "sweep_smallest.png", "sweep_splits.png", "sweep_solve.png", "sweep_maps.png"]
+                           + [f"k{k}/{f}" for k in (1, 2, 3) for f in ("plan.csv", "plan.geojson", "run.json")])
+    for k, result in results.items():  # each K's files are its solve's plan and report
+        back = read_plan(str(tmp_path / f"k{k}" / "plan.csv"), geo)
+        assert back.same_partition(result.plan) and back.names == result.plan.names
+        run = json.loads((tmp_path / f"k{k}" / "run.json").read_text())
+        assert run["plan_hash"] == df.set_index("K").at[k, "plan_hash"] and run["label"].startswith(f"{k} area")
+        assert [a["name"] for a in run["areas"]] == [result.plan.name(a) for a in sorted(result.plan.areas)]
+    w, h = png_size(tmp_path / "sweep_maps.png")
+    assert w > 700 and h > 500
+    assert chosen_ks(results, (16, 21)) == [1, 2, 3] and chosen_ks(results, (3, 16)) == [3]
     back = pd.read_csv(tmp_path / "sweep.csv")
     assert list(back["K"]) == [1, 2, 3, 8] and list(back["status"])[-1] == "infeasible"
     assert back["mean_travel_km"].iloc[:3].tolist() == pytest.approx(df["mean_travel_km"].iloc[:3].tolist())
@@ -406,11 +423,13 @@ def test_cli_sweep_on_a_user_geography(tmp_path):
     df = pd.read_csv(out / "sweep.csv")
     assert list(df["K"]) == [1, 2, 3] and list(df["status"]) == ["optimal", "optimal", "infeasible"]
     assert not (out / "references.csv").exists()  # a user geography has no reference plans
+    assert sorted(p.name for p in out.glob("k*")) == ["k1", "k2"] and (out / "sweep_maps.png").exists()
 
 
 # ---------------------------------------------------------------- browser
 @pytest.mark.browser
 def test_map_and_report_open_in_headless_chromium(browser, written):
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     out, _ = written
@@ -424,10 +443,17 @@ def test_map_and_report_open_in_headless_chromium(browser, written):
     assert not severe, severe
 
     d.get((out / "report.html").resolve().as_uri())
-    WebDriverWait(d, 10).until(lambda drv: drv.execute_script("return document.readyState") == "complete")
+    WebDriverWait(d, 20).until(lambda drv: drv.execute_script(count, "path.cpa-area") == 35)
     imgs = d.execute_script("return Array.from(document.images).map(i => i.complete && i.naturalWidth)")
     assert len(imgs) == 2 and all(w and w > 900 for w in imgs)
     assert d.execute_script(count, "#comparison tbody tr") == 2
-    assert d.execute_script("return document.querySelector('iframe.map').offsetHeight") > 500
+    assert d.execute_script("return document.querySelector('.cpa-mapwrap').offsetHeight") > 500
+    # every option's layer shows when chosen, with all its areas numbered
+    radios = d.find_elements(By.CSS_SELECTOR, ".cpa-mapwrap .leaflet-control-layers-base input")
+    assert len(radios) == 2
+    for radio, k in zip(radios[::-1], (21, 35)):
+        radio.click()
+        WebDriverWait(d, 10).until(lambda drv: drv.execute_script(count, "path.cpa-area") == k
+                                   and drv.execute_script(count, ".cpa-label-num") == k)
     severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
     assert not severe, severe

@@ -8,22 +8,25 @@ import re
 import shutil
 import struct
 import tempfile
+import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from cpa.cli import main
 from cpa.errors import CpaError
-from cpa.render.maps import COLOR_BY, area_colours, interactive_map, render_html, write_map_html
-from cpa.render.png import static_png
-from cpa.render.styles import PALETTE, RAMP
+from cpa.render.maps import (COLOR_BY, area_colours, area_graph, area_numbers, interactive_map, label_points,
+                             metric_classes, render_html, write_map_html)
+from cpa.render.png import draw_plan, static_png
+from cpa.render.styles import PALETTE, PALETTE_LIGHT, SOURCE_LINE
 from cpa.metrics import group_splits, scorecard
 from cpa.io import read_plan
 from cpa.plan import Plan
 
-AREA_PROPS = {"area", "area_name", "value_m", "share", "lads", "pfas", "hub_name", "mean_travel_km",
-              "max_travel_km", "polsby_popper", "contiguous"}
+AREA_PROPS = {"area", "number", "area_name", "description", "value_m", "share", "lads", "pfas", "hub_name",
+              "mean_travel_km", "max_travel_km", "polsby_popper", "contiguous"}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +83,57 @@ def test_neighbouring_areas_never_share_a_colour(geo, name):
             assert colours[area_a] != colours[area_b], (name, a, b, kind)
     assert crossings > 0
     assert area_colours(plan, geo) == colours  # deterministic
-    assert len(set(colours.values())) >= min(len(PALETTE), plan.k) - 2  # the palette is spread, not 4 colours
+    assert set(colours.values()) <= set(PALETTE_LIGHT)  # the eight "light" colours suffice
+    assert len(set(colours.values())) >= min(len(PALETTE_LIGHT), plan.k) - 1  # and are spread, not 4 colours
+
+
+def test_colouring_never_runs_out_on_the_finest_plan(geo):
+    """Every LAD its own area (318 areas, up to 15 neighbours each): still a proper colouring."""
+    plan = Plan({u: u for u in geo.units.index}, label="lads")
+    colours = area_colours(plan, geo)
+    g = area_graph(plan, geo)
+    assert max(d for _, d in g.degree()) + 1 <= len(PALETTE)  # greedy can never run out here
+    assert all(colours[a] != colours[b] for a, b in g.edges)
+
+
+def test_numbers_and_label_points(geo, values, layers):
+    _, plan, card = layers[0]
+    numbers = area_numbers(card)
+    assert sorted(numbers.values()) == list(range(1, plan.k + 1))
+    assert numbers[card.areas["value_m"].idxmax()] == 1 and numbers[card.areas["value_m"].idxmin()] == plan.k
+    from cpa.io.plans import plan_geodataframe
+    import shapely.geometry
+
+    shapes = plan_geodataframe(plan, geo).set_index("area").geometry
+    for area, (lat, lon) in label_points(plan, geo).items():
+        assert shapes[area].contains(shapely.geometry.Point(lon, lat)), area
+
+
+@pytest.mark.parametrize("method", ["quantile", "log", "linear"])
+def test_choropleth_classes(layers, method):
+    cards = [card for _, _, card in layers]
+    classes = metric_classes(cards, "value", method)
+    v = sorted(float(x) for c in cards for x in c.areas["value_m"])
+    assert len(classes.bins) == len(classes.colours) == 5 and classes.bins[-1] >= v[-1]
+    assert classes.low == pytest.approx(v[0])
+    assert classes.colour(v[0]) == classes.colours[0] and classes.colour(v[-1]) == classes.colours[-1]
+    counts = [sum(classes.colour(x) == c for x in v) for c in classes.colours]
+    if method == "quantile":  # equal counts: London alone cannot wash out the scale
+        assert max(counts) - min(counts) <= 3, counts
+    elif method == "linear":  # equal steps: London alone at the top, most areas at the bottom
+        assert counts[-1] == 2 and counts[0] > len(v) / 2
+    else:
+        steps = np.diff(np.log10([classes.low] + classes.bins))
+        assert np.allclose(steps, steps[0])
+    assert len(classes.ranges()) == 5 and classes.ranges()[0].startswith("£")
+
+
+def test_log_classes_need_positive_values(grid3):
+    geo, values = grid3
+    plan = Plan({u: u for u in geo.units.index})
+    card = scorecard(plan, geo, values)
+    with pytest.raises(CpaError, match="--classes log needs positive values"):
+        metric_classes([card], "travel", "log")  # one-unit areas travel 0 km
 
 
 def test_ferry_link_counts_as_neighbour(island_grid):
@@ -109,6 +162,7 @@ def test_html_has_one_area_feature_per_area_with_its_scorecard(two_layer_html, l
             assert p["hub_name"] == row["hub_name"] and p["contiguous"] == bool(row["contiguous"])
             assert p["pfas"] == row["pfa_names"]
             assert p["fill"] == colours[area]
+            assert p["number"] == area_numbers(card)[area] and p["description"] == row["description"]
             assert plan.name(area).replace("&", "&amp;") in p["popup_html"]
         assert sum(p["value_m"] for p in props.values()) == pytest.approx(450.0, abs=0.05)
 
@@ -160,15 +214,39 @@ def test_choropleth_fills_follow_the_metric(layers, geo, values, color_by):
     column, caption = COLOR_BY[color_by]
     page = render_html(interactive_map(layers, geo, values, color_by=color_by))
     both = [f["properties"] for c in area_collections(page) for f in c["features"]]
-    lo = min(both, key=lambda p: p[column])
-    hi = max(both, key=lambda p: p[column])
-    # One scale over both plans: their extremes take the ends of the ramp.
-    assert lo["fill"].lower() == RAMP[0] and hi["fill"].lower() == RAMP[-1]
+    classes = metric_classes([card for _, _, card in layers], color_by)  # one scale over both plans
+    for coll, (_, plan, card) in zip(area_collections(page), layers):
+        for f in coll["features"]:
+            assert f["properties"]["fill"] == classes.colour(card.areas.at[f["properties"]["area"], column])
     ranked = sorted(both, key=lambda p: p[column])
+    assert ranked[0]["fill"] == classes.colours[0] and ranked[-1]["fill"] == classes.colours[-1]
     darkness = [sum(int(p["fill"][i:i + 2], 16) for i in (1, 3, 5)) for p in ranked]
     assert darkness == sorted(darkness, reverse=True)  # YlGnBu darkens as the metric grows
-    assert html.escape(caption) in page
-    assert "linear-gradient" in page
+    assert html.escape(classes.title) in page
+    assert all(html.escape(r) in page for r in classes.ranges())  # the scale is shown
+
+
+def test_legend_lists_number_name_and_value(two_layer_html, layers):
+    for i, (_, plan, card) in enumerate(layers):
+        block = re.search(rf"<div class='cpa-plan-info' data-plan='{i}'[^>]*><table class='areas'>(.*?)</table>",
+                          two_layer_html).group(1)
+        rows = re.findall(r"<td class='n'>(\d+)</td>.*?<td class='name'>(.*?)</td><td class='v'>(.*?)</td>", block)
+        numbers = area_numbers(card)
+        assert [int(n) for n, _, _ in rows] == list(range(1, plan.k + 1))
+        by_number = {n: a for a, n in numbers.items()}
+        for n, name, value in rows:
+            area = by_number[int(n)]
+            assert name == html.escape(plan.name(area))
+            assert value == f"£{card.areas.at[area, 'value_m']:,.1f}m"
+
+
+def test_labels_are_data_for_every_area(two_layer_html, layers):
+    found = re.findall(r"new CpaLabels\((\[.*?\])\)\.addTo", two_layer_html)
+    assert len(found) == 2
+    for text, (_, plan, card) in zip(found, layers):
+        items = json.loads(text)
+        assert [it["n"] for it in items] == list(range(1, plan.k + 1))
+        assert {it["area"]: it["name"] for it in items} == {a: plan.name(a) for a in plan.areas}
 
 
 def test_unknown_colour_scheme_is_a_clear_error(layers, geo, values):
@@ -192,14 +270,38 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def test_write_map_html_and_static_png(tmp_path, layers, geo):
-    label, plan, card = layers[0]
-    png = static_png(plan, card, geo, tmp_path / "crc21.png", title="CRCs 2014")
-    w, h = png_size(png)
-    assert w > 800 and h > 800
-    png2 = static_png(plan, card, geo, tmp_path / "crc21_share.png", color_by="share")
-    assert png_size(png2) == (w, h) and png2.read_bytes() != png.read_bytes()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["crc21.png", "crc21_share.png"]  # no .part left
+@pytest.mark.parametrize("name", ["crc21", "trusts35"])
+def test_png_labels_do_not_overlap(geo, values, name):
+    from cpa.render.figures import new_figure
+
+    plan = read_plan(name, geo)
+    card = scorecard(plan, geo, values)
+    fig = new_figure(8, 8)
+    ax = fig.add_subplot()
+    texts = draw_plan(ax, plan, card, geo, area_colours(plan, geo), names=plan.k <= 21)
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in texts]
+    assert len(boxes) == plan.k
+    assert {t.get_text().split(" ")[0] for t in texts} == {str(n) for n in range(1, plan.k + 1)}
+    overlaps = [(texts[i].get_text(), texts[j].get_text()) for i in range(len(boxes)) for j in range(i)
+                if boxes[i].overlaps(boxes[j])]
+    assert not overlaps
+
+
+def test_png_has_a_source_line_and_legend(tmp_path, layers, geo, monkeypatch):
+    import matplotlib.figure
+
+    drawn = []
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", lambda self, *a, **k: drawn.append(self))
+    _, plan, card = layers[0]
+    static_png(plan, card, geo, tmp_path / "x.png", title="Contract package areas 2014", color_by="share")
+    texts = [t.get_text() for t in drawn[0].findobj(matplotlib.text.Text)]
+    assert "Contract package areas 2014" in texts and any(SOURCE_LINE in t for t in texts)
+    scale = metric_classes([card], "share")
+    assert scale.title in texts and all(r in texts for r in scale.ranges())
+    for area, n in area_numbers(card).items():  # the legend: number, name, value
+        name = textwrap.shorten(plan.name(area), 60, placeholder="…")  # the longest CRC name is 62 characters
+        assert str(n) in texts and name in texts and f"£{card.areas.at[area, 'value_m']:,.1f}m" in texts
 
 
 def test_write_map_html_is_whole(tmp_path, layers, geo, values):
@@ -216,7 +318,9 @@ def test_cli_map_writes_html_and_png(tmp_path):
                                   "--png", str(png)])
     assert r.exit_code == 0, r.output
     assert [len(c["features"]) for c in area_collections(out.read_text(encoding="utf-8"))] == [21, 35]
-    png_size(png)
+    w, h = png_size(png)
+    assert w > 1800 and abs(w / h - 16 / 9) < 0.01  # a slide
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.html", "m.png"]  # no .part left
     assert f"wrote {out}" in r.output
 
 
@@ -348,3 +452,82 @@ def test_tooltip_names_are_escaped(geo, values):
     hostile = Plan(dict(crc.assignment), {a: f"<img src=x onerror=alert(1)> {a}" for a in crc.areas}, label="x")
     props = [f["properties"] for f in lad_geojson([("x", hostile, None)], geo, values)["features"]]
     assert all("<img" not in p["area_name_0"] and "&lt;img" in p["area_name_0"] for p in props)
+
+
+#: Every label on screen and whether any two overlap (numbers and the names shown), read from the page.
+READ_LABELS = """
+var els = Array.from(document.querySelectorAll('.cpa-label-num, .cpa-label-name'))
+    .filter(function (e) { return e.offsetParent !== null && getComputedStyle(e).display !== 'none'; });
+var boxes = els.map(function (e) { var r = e.getBoundingClientRect();
+    return {area: e.getAttribute('data-area'), kind: e.className, x: r.left, y: r.top, w: r.width, h: r.height,
+            text: e.textContent}; });
+var clash = [];
+for (var i = 0; i < boxes.length; i++) { for (var j = 0; j < i; j++) {
+    var a = boxes[i], b = boxes[j];
+    if (a.x < b.x + b.w - 0.5 && b.x < a.x + a.w - 0.5 && a.y < b.y + b.h - 0.5 && b.y < a.y + a.h - 0.5) {
+        clash.push([a.text, b.text]); } } }
+var fills = {};
+document.querySelectorAll('path.cpa-area').forEach(function (p) { fills[p.getAttribute('data-area')] = p.getAttribute('fill'); });
+return {boxes: boxes, clash: clash, fills: fills};
+"""
+
+
+@pytest.mark.browser
+def test_every_area_labelled_and_neighbours_coloured_apart_in_chromium(browser, tmp_path, geo, values):
+    """The rendered page, read back: each area has a visible number label, no two labels overlap, and no
+    two neighbouring areas (named links included) show the same fill."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    layers = []
+    for name in ("trusts35", "pfa43"):
+        plan = read_plan(name, geo)
+        layers.append((name, plan, scorecard(plan, geo, values)))
+    page = write_map_html(interactive_map(layers, geo, values), tmp_path / "map.html")
+    d = browser
+    d.get_log("browser")
+    d.get(page.resolve().as_uri())
+    for i, (_, plan, card) in enumerate(layers):
+        if i:
+            d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base input")[i].click()
+        WebDriverWait(d, 15).until(
+            lambda drv: len(drv.execute_script(READ_LABELS)["fills"]) == plan.k
+            and drv.execute_script("return document.querySelectorAll('.cpa-label-num').length") == plan.k)
+        seen = d.execute_script(READ_LABELS)
+        numbers = {b["area"]: b["text"] for b in seen["boxes"] if "num" in b["kind"]}
+        assert numbers == {a: str(n) for a, n in area_numbers(card).items()}  # every area, visibly numbered
+        assert not seen["clash"], seen["clash"]
+        assert any("name" in b["kind"] for b in seen["boxes"])  # names are shown where they fit
+        fills = seen["fills"]
+        assert set(fills) == set(plan.areas)
+        for a, b in area_graph(plan, geo).edges:
+            assert fills[a] != fills[b], (a, b, fills[a])
+    # Zoomed in, the labels are placed again: still one number per area and no overlaps.
+    d.execute_script("var k = Object.keys(window).find(function (n) { return /^map_[0-9a-f]+$/.test(n); });"
+                     "window[k].setZoom(window[k].getZoom() + 1.5, {animate: false});")
+    WebDriverWait(d, 10).until(lambda drv: not drv.execute_script(READ_LABELS)["clash"])
+    again = d.execute_script(READ_LABELS)
+    assert sorted(b["area"] for b in again["boxes"] if "num" in b["kind"]) == sorted(layers[-1][1].areas)
+    severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert not severe, severe
+
+
+@pytest.mark.browser
+def test_markup_in_names_stays_text_in_chromium(browser, tmp_path, geo, values):
+    """Plan and area names from files reach the layer control, legend, labels, popups and tooltips: in
+    the page they must show as text, never run."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    crc = read_plan("crc21", geo)
+    bad = "<img src=x onerror=\"document.title='owned'\">"
+    plan = Plan(crc.assignment, {a: f"{bad} {a}" for a in crc.areas}, label=bad)
+    page = write_map_html(interactive_map([(bad, plan, scorecard(plan, geo, values))], geo, values),
+                          tmp_path / "map.html")
+    assert "<img src=x" not in page.read_text(encoding="utf-8")
+    d = browser
+    d.get(page.resolve().as_uri())
+    WebDriverWait(d, 15).until(lambda drv: drv.execute_script(
+        "return document.querySelectorAll('.cpa-label-num').length") == 21)
+    assert d.execute_script("return document.querySelectorAll('img[src=x]').length") == 0
+    assert d.title != "owned"
+    assert bad in d.execute_script("return document.querySelector('.leaflet-control-layers-base').textContent")
