@@ -55,7 +55,7 @@ SCENARIOS = [
     scenario("title-not-text", "title = 3\n" + REF, 2, "title should be text, got 3"),
     Case("out-is-a-file", ["compare", "--scenario", "s.toml", *GRID], 2, "output folder plan.csv is a file",
          files={"s.toml": 'out = "plan.csv"\n' + REF}),
-    scenario("cli-areas-with-scenario", REF, 2, "give either --scenario or --areas/--reference, not both",
+    scenario("cli-areas-with-scenario", REF, 2, "give either --scenario or --areas/--reference/--names, not both",
              extra=("--areas", "2")),
     scenario("names-that-slug-alike", REF.replace("now", "a/b") + REF.replace("now", "a_b") + REF.replace("now", ".."),
              0, "wrote 12 files to c"),
