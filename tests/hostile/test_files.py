@@ -114,6 +114,21 @@ AMBIGUOUS = [
          files={"l.csv": 'a,b,link_type,name\nU00,U23,ferry,"A, B crossing"\n'}),
 ]
 
+NAMES = [
+    Case("names-duplicate-column", ["map", "plan.csv", *GRID, "--names", "n.csv", "-o", "m.html"], 2,
+         "has the column 'name' twice", files={"n.csv": "area,name,name\na,North,South\n"}),
+    Case("names-row-with-extra-field", ["rename", "plan.csv", "n.csv", "-o", "r.csv", *GRID], 2,
+         "line 3 has 3 fields but the header has 2", files={"n.csv": "area,name\na,North\nb,South,East\n"}),
+    Case("names-unknown-area", ["rename", "plan.csv", "n.csv", "-o", "r.csv", *GRID], 2,
+         "names areas that plan plan does not have: zz", files={"n.csv": "area,name\nzz,North\n"}),
+    Case("names-latin1", ["rename", "plan.csv", "n.csv", "-o", "r.csv", *GRID], 2, "is not UTF-8 text",
+         files={"n.csv": "area,name\na,Caf\xe9\n".encode("latin-1")}),
+    Case("rename-out-is-a-directory", ["rename", "plan.csv", "n.csv", "-o", "sub", *GRID], 2, "is a directory",
+         files={"n.csv": "area,name\na,North\n", "sub/keep.txt": "x"}),
+    Case("rename-formula-names", ["rename", "plan.csv", "n.csv", "-o", "r.csv", *GRID], 0, "wrote r.csv",
+         files={"n.csv": 'area,name\na,"=HYPERLINK(""http://x"",""y"")"\nb,@SUM(1)\nc,\'=quoted\n'}),
+]
+
 NUMBERS_IN_FILES = [
     value_case("value-inf", ["U00,inf"], 2, "value is infinite for U00"),
     value_case("value-minus-inf", ["U00,-inf"], 2, "value is infinite for U00"),
@@ -155,3 +170,15 @@ def test_ambiguous_files(case, work):
 @params(NUMBERS_IN_FILES)
 def test_numeric_edge_values_in_files(case, work):
     run_case(case, work)
+
+
+@params(NAMES)
+def test_names_files(case, work):
+    run_case(case, work)
+    if case.id == "rename-formula-names":
+        from cpa.io import read_geography, read_plan
+
+        text = (work / "r.csv").read_text()
+        assert "\"'=HYPERLINK(" in text and ",'@SUM(1)\n" in text and ",'=quoted\n" in text  # guarded
+        plan = read_plan(work / "r.csv", read_geography(work / "grid.gpkg", "code", "name", "pfa"))
+        assert {plan.name(a) for a in plan.areas} == {'=HYPERLINK("http://x","y")', "@SUM(1)", "=quoted"}
