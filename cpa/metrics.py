@@ -33,6 +33,7 @@ from .geography import Geography
 from .geometry import dissolve
 from .options import RENAMED, check_value_rules
 from .plan import Plan
+from .rules import scorecard_rules
 from .values import ContractValues
 
 
@@ -199,19 +200,11 @@ def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value_m
         "noncontiguous_areas": [a for a in areas.index if not areas.loc[a, "contiguous"]],
         "distance_note": geo.distance_note,
     }
-    # Rule flags go in the summary and as per-area columns, so every format (table, CSV, JSON) carries them.
-    if min_value is not None:
-        summary["min_value_m"] = min_value / 1e6
-        areas["under_floor"] = [bool(val[a] < min_value - 1e-6) for a in areas.index]
-        summary["areas_under_floor"] = [a for a in areas.index if areas.at[a, "under_floor"]]
-    if max_value is not None:
-        summary["max_value_m"] = max_value / 1e6
-        areas["over_max_value"] = [bool(val[a] > max_value + 1e-6) for a in areas.index]
-        summary["areas_over_max_value"] = [a for a in areas.index if areas.at[a, "over_max_value"]]
-    if max_share is not None:
-        summary["max_share_pct"] = max_share_pct
-        areas["over_share_cap"] = [bool(val[a] / total > max_share + 1e-9) for a in areas.index]
-        summary["areas_over_cap"] = [a for a in areas.index if areas.at[a, "over_share_cap"]]
+    # Rule flags go in the summary and as per-area columns, so every format (table, CSV, JSON) carries
+    # them; each rule flags itself (cpa.rules)
+    area_value = {a: float(val[a]) for a in areas.index}
+    for rule in scorecard_rules(min_value, max_share, max_value, total):
+        rule.flag(summary, areas, area_value, total)
     notes = [f"Values: {values.label}.", f"Travel: {geo.distance_note}; hub = value-weighted 1-median LAD."]
     if not summary["all_contiguous"]:
         notes.append("Not contiguous: " + ", ".join(

@@ -164,7 +164,7 @@ class SolveOptions:
     start: str | None = None
     weights: Weights = field(default_factory=Weights)
     solver: str = "highs"
-    time_limit: float = 600.0
+    time_limit: float = 120.0
     gap: float | None = None
     seed: int = 0
     threads: int | None = None
@@ -232,7 +232,7 @@ class SolveOptions:
 def options_from_settings(k: int, *, coterminous: str = "strict", min_value=None, max_value=None, max_share=None,
                           max_pfas=None, keep_whole=(), lock=(), start=None, w_travel: float = 1.0,
                           w_balance: float = 1.0, w_split: float = 5.0, solver: str = "highs",
-                          time_limit: float = 600.0, gap=None, seed: int = 0, threads=None) -> SolveOptions:
+                          time_limit: float = 120.0, gap=None, seed: int = 0, threads=None) -> SolveOptions:
     """SolveOptions from settings named and measured as on the command line and in scenario files
     (``min_value`` in £m, ``max_share`` in percent, ``lock`` as ``LAD=AREA`` texts); a setting left out
     takes the command line's default."""

@@ -129,12 +129,14 @@ def solve_options(f):
                      help="Put a LAD in the area labelled AREA (repeatable; same label = same area)."),
         click.option("--start", metavar="PLAN", help="Warm start from a reference (e.g. trusts35) or plan file."),
         *OBJECTIVE_OPTIONS[1:],
-        click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True),
-        click.option("--time-limit", type=float, default=600.0, show_default=True,
-                     help="Seconds, in all (LAD-level requests may exceed a very short limit by the few seconds "
-                          "their bound model takes to build)."),
+        click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
+                     help="MIP solver for the restricted master (choosing K of the generated areas). The master "
+                     "LP and the pricing MIPs always use HiGHS (highspy): they change incrementally."),
+        click.option("--time-limit", type=float, default=120.0, show_default=True,
+                     help="Seconds for the whole solve, building included; it ends within max(5%, 5 s) of this "
+                          "with the best plan and the best bound found."),
         click.option("--gap", type=float, default=None, help="Stop at this relative gap (e.g. 0.01); the plan "
-                     "is then reported as feasible with its gap, not as optimal."),
+                     "is then reported as feasible with its gap. 'Optimal' means a relative gap of at most 1e-6."),
         click.option("--seed", type=int, default=0, show_default=True),
         click.option("--threads", type=int, default=None, help="Solver threads [default: solver's choice]."),
     ]

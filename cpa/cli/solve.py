@@ -57,7 +57,7 @@ def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_c
                                  "files": [str(p) for p in paths]})
     else:
         click.echo(render_scorecard(result.scorecard, fmt), nl=False)
-        if report.get("start"):
-            click.echo(f"Start: {report['start']}")
-        click.echo(status_line(report))
+        if result.report.start:
+            click.echo(f"Start: {result.report.start}")
+        click.echo(status_line(result.report))
     note(quiet, "wrote " + ", ".join(str(p) for p in paths))

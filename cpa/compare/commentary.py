@@ -22,13 +22,13 @@ def commentary(result: ComparisonResult, n_trusts: int | None = None) -> list[st
     for name, rep in result.reports.items():
         if rep is None:
             continue
-        limit = rep.get("options", {}).get("time_limit")
-        if rep["status"] == "optimal":
-            out.append(f"{name} is proven optimal for its objective (solved in {rep['wall_seconds']:.0f} s).")
+        limit = rep.options.get("time_limit")
+        if rep.status == "optimal":
+            out.append(f"{name} is proven optimal for its objective (solved in {rep.wall_seconds:.0f} s).")
         else:
-            gap = ("no bound was proved" if rep.get("gap") is None
-                   else f"gap {rep['gap']:.1%} to the best bound")
-            out.append(f"{name} is feasible but NOT proven optimal: {gap} after {rep['wall_seconds']:.0f} s "
+            gap = ("no bound was proved" if rep.gap is None
+                   else f"gap {rep.gap:.1%} to the best bound")
+            out.append(f"{name} is feasible but NOT proven optimal: {gap} after {rep.wall_seconds:.0f} s "
                        f"(time limit {limit:g} s), so a better plan may exist.")
     if t["trusts_split"].notna().all():
         split = t["trusts_split"].astype(int)

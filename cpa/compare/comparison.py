@@ -84,8 +84,8 @@ def compare(options: Sequence[Option], geo: Geography, values: ContractValues, *
         cards[opt.name] = _relabel(result.scorecard, opt.name)
         reports[opt.name] = result.report
         r = result.report
-        gap = "" if r["gap"] is None else f", gap {r['gap']:.2%}"
-        say(f"{tag}: {r['status']}{gap} in {r['wall_seconds']:.1f} s")
+        gap = "" if r.gap is None else f", gap {r.gap:.2%}"
+        say(f"{tag}: {r.status}{gap} in {r.wall_seconds:.1f} s")
     plans, cards, reports = ({o.name: d[o.name] for o in options} for d in (plans, cards, reports))  # given order
     table = comparison_table(options, cards, reports)
     return ComparisonResult(options, table, plans, cards, reports)

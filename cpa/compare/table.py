@@ -35,7 +35,7 @@ def comparison_table(options: Sequence[Option], cards: dict[str, Scorecard],
         if rep is None:
             row.update(status="reference", gap=None, solve_seconds=None)
         else:
-            row.update(status=rep["status"], gap=rep.get("gap"), solve_seconds=rep.get("wall_seconds"))
+            row.update(status=rep.status, gap=rep.gap, solve_seconds=rep.wall_seconds)
         rows.append(row)
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     for col in ("areas", "pfas_split", "trusts_split"):

@@ -1,9 +1,9 @@
-"""Heuristic plans: greedy merging and local search over block moves.
+"""Heuristic plans: greedy merging, local search over block moves, chained moves, recombination.
 
 Used for incumbents (thresholds for the exact set partitioning, warm starts,
 LAD-level improvement). Deterministic: fixed scan orders, ties broken by index.
 Every plan returned is contiguous and meets the per-area rules of
-:class:`.columns.AreaCosts` (value floor and cap, PFAs per area, locks).
+:class:`.costs.AreaCosts` (every rule of :mod:`cpa.rules`).
 """
 
 from __future__ import annotations
@@ -13,28 +13,17 @@ import time
 import networkx as nx
 import numpy as np
 
-from .columns import AreaCosts
-
-
-def _ok(ac: AreaCosts, area: set[int], value: float, pfas: frozenset, labels: set) -> bool:
-    o = ac.options
-    if ac.cap is not None and value > ac.cap + 1e-6:
-        return False
-    if o.max_pfas is not None and len(pfas) > o.max_pfas:
-        return False
-    return len(labels) <= 1
+from ..rules import AreaFacts
+from .costs import AreaCosts
 
 
 def area_within_rules(ac: AreaCosts, area: set[int]) -> bool:
-    """The area respects the cap, the PFAs-per-area limit and the locks (not the floor)."""
-    value = float(ac.value[list(area)].sum())
-    pfas = frozenset().union(*(ac.block_pfas[b] for b in area))
-    labels = {ac.blocks.lock[b] for b in area} - {None}
-    return _ok(ac, area, value, pfas, labels)
+    """The area passes the monotone rules (cap, PFAs per area, locks): it may still grow or shrink."""
+    return ac.can_grow(ac.facts(area))
 
 
 def area_above_floor(ac: AreaCosts, area: set[int]) -> bool:
-    fl = ac.options.min_value_gbp
+    fl = ac.floor
     return fl is None or float(ac.value[list(area)].sum()) >= fl - 1e-6
 
 
@@ -65,8 +54,9 @@ class Partition:
         return area_above_floor(self.ac, area)
 
 
-def greedy(ac: AreaCosts) -> Partition | None:
-    """Start from one area per block; merge the adjacent pair that costs least until K areas."""
+def greedy(ac: AreaCosts, history: list | None = None) -> Partition | None:
+    """Start from one area per block; merge the adjacent pair that costs least until K areas.
+    ``history`` (a list) receives every area the merges make (good first columns for the master)."""
     g = ac.blocks.graph
     areas = {b: {b} for b in range(ac.blocks.n)}
     cost = {b: ac.area_cost([b])[0] for b in areas}
@@ -95,6 +85,8 @@ def greedy(ac: AreaCosts) -> Partition | None:
             return None
         _, i, j = best
         areas[i] |= areas.pop(j)
+        if history is not None:
+            history.append(sorted(areas[i]))
         for b in areas[i]:
             owner[b] = i
         cost[i] = ac.area_cost(sorted(areas[i]))[0]
@@ -106,7 +98,12 @@ def greedy(ac: AreaCosts) -> Partition | None:
     return part
 
 
-def local_search(part: Partition, deadline: float | None = None, max_passes: int = 200) -> Partition:
+def _over(deadline: float | None, stop) -> bool:
+    """Past the deadline, or the caller's stop event is set."""
+    return (deadline is not None and time.perf_counter() > deadline) or (stop is not None and stop.is_set())
+
+
+def local_search(part: Partition, deadline: float | None = None, max_passes: int = 200, stop=None) -> Partition:
     """Move single blocks to adjacent areas while that lowers the objective (first improvement,
     fixed scan order), keeping every area connected, non-empty and within the rules."""
     ac = part.ac
@@ -115,7 +112,7 @@ def local_search(part: Partition, deadline: float | None = None, max_passes: int
     for _ in range(max_passes):
         improved = False
         for b in range(ac.blocks.n):
-            if deadline is not None and time.perf_counter() > deadline:
+            if _over(deadline, stop):
                 return part
             i = part.area_of[b]
             src = part.areas[i]
@@ -167,11 +164,11 @@ class _AreaState:
 
 
 def _cost(ac: AreaCosts, cvec, mask, value: float, npfas: int) -> float:
-    return float(np.where(mask, cvec, np.inf).min()) + ac.bal_scale * abs(value - ac.mean) + ac.ws * npfas
+    return ac.cost_at(np.where(mask, cvec, np.inf).min(), value, npfas)
 
 
 def chain_search(part: Partition, deadline: float | None = None, max_chain: int = 12,
-                 max_passes: int = 50) -> Partition:
+                 max_passes: int = 50, stop=None) -> Partition:
     """Local search with chained moves: move block b from its area to a neighbouring area, then
     keep moving blocks of the same PFAs that border the moved set, as long as that lowers the
     cost; apply the best prefix of the chain if it improves. A single move that opens a new PFA
@@ -191,17 +188,11 @@ def chain_search(part: Partition, deadline: float | None = None, max_chain: int 
                 cnt[p] = cnt.get(p, 0) + 1
         return sum(1 for c in cnt.values() if c > 0)
 
-    def feasible(st_blocks: set[int], value: float, pf: int, labels_ok: bool) -> bool:
-        if ac.cap is not None and value > ac.cap + 1e-6:
-            return False
-        if ac.options.max_pfas is not None and pf > ac.options.max_pfas:
-            return False
-        return labels_ok
 
     for _ in range(max_passes):
         improved = False
         for b in range(ac.blocks.n):
-            if deadline is not None and time.perf_counter() > deadline:
+            if _over(deadline, stop):
                 part.costs = [_cost(ac, s.cvec, s.mask, s.value, len([c for c in s.pfa_count.values() if c]))
                               for s in states]
                 return part
@@ -231,12 +222,12 @@ def chain_search(part: Partition, deadline: float | None = None, max_chain: int 
                     rest = src.blocks - set(moved)
                     if not rest:
                         break
-                    fl = ac.options.min_value_gbp
+                    fl = ac.floor
                     if fl is not None and sv < fl - 1e-6:
                         break
-                    labels = {ac.blocks.lock[x] for x in dst.blocks | set(moved)} - {None}
+                    labels = frozenset({ac.blocks.lock[x] for x in dst.blocks | set(moved)} - {None})
                     pf_d = npfas_after(dst, [], moved)
-                    if not feasible(dst.blocks, dv, pf_d, len(labels) <= 1):
+                    if not ac.can_grow(AreaFacts(dv, pf_d, labels)):
                         break
                     if nx.is_connected(g.subgraph(rest)):
                         c_s = _cost(ac, cur_src_c, src_mask, sv, npfas_after(src, moved, []))
@@ -268,3 +259,98 @@ def chain_search(part: Partition, deadline: float | None = None, max_chain: int 
         if not improved:
             break
     return part
+
+
+def recombine(part: Partition, deadline: float, seed: int = 0, trees: int = 6, max_passes: int = 20,
+              stop=None) -> Partition:
+    """Recombination (as ReCom does, but greedy): merge two adjacent areas, draw spanning trees of the
+    merged region (minimum spanning trees under random edge weights, seeded), and cut the tree edge
+    that gives the cheapest pair of areas within the rules; keep the split if it lowers the cost.
+    Deterministic given ``seed``; stops at ``deadline`` or when a pass improves nothing."""
+    import random
+
+    ac = part.ac
+    g = ac.blocks.graph
+    rng = random.Random(seed)
+    n_pfa = len(ac.pfa_ids)
+    pfa_rows = np.zeros((ac.n, n_pfa))
+    for b in range(ac.n):
+        for p in ac.block_pfas[b]:
+            pfa_rows[b, p] = 1.0
+    eps = 1e-9
+    for _ in range(max_passes):
+        improved = False
+        pairs = sorted({(min(part.area_of[a], part.area_of[c]), max(part.area_of[a], part.area_of[c]))
+                        for a, c in g.edges if part.area_of[a] != part.area_of[c]})
+        rng.shuffle(pairs)
+        for i, j in pairs:
+            if _over(deadline, stop):
+                return part
+            if not (part.areas[i] and part.areas[j]) or not any(
+                    part.area_of[c] == j for b in part.areas[i] for c in g.neighbors(b)):
+                continue
+            union = sorted(part.areas[i] | part.areas[j])
+            base = part.costs[i] + part.costs[j]
+            best = None
+            sub = g.subgraph(union)
+            total_c = ac.cost[union].sum(axis=0)
+            total_m = ac.member[union].sum(axis=0)
+            total_v = float(ac.value[union].sum())
+            total_p = pfa_rows[union].sum(axis=0)
+            for _t in range(trees):
+                for a, c in sub.edges:
+                    sub.edges[a, c]["w"] = rng.random()  # noqa: B023
+                tree = nx.minimum_spanning_tree(sub, weight="w")
+                root = union[0]
+                order = list(nx.dfs_preorder_nodes(tree, root))
+                parent = {root: None}
+                for u in order:
+                    for v in tree.neighbors(u):
+                        if v not in parent:
+                            parent[v] = u
+                sub_c = {u: ac.cost[u].copy() for u in order}
+                sub_m = {u: ac.member[u].astype(int) for u in order}
+                sub_v = {u: float(ac.value[u]) for u in order}
+                sub_p = {u: pfa_rows[u].copy() for u in order}
+                for u in reversed(order):
+                    p = parent[u]
+                    if p is not None:
+                        sub_c[p] = sub_c[p] + sub_c[u]
+                        sub_m[p] = sub_m[p] + sub_m[u]
+                        sub_v[p] += sub_v[u]
+                        sub_p[p] = sub_p[p] + sub_p[u]
+                for u in order[1:]:
+                    va, vb = sub_v[u], total_v - sub_v[u]
+                    pa, pb = int((sub_p[u] > 0).sum()), int((total_p - sub_p[u] > 0).sum())
+                    ca = ac.cost_at(np.where(sub_m[u] > 0, sub_c[u], np.inf).min(), va, pa)
+                    cb = ac.cost_at(np.where(total_m - sub_m[u] > 0, total_c - sub_c[u], np.inf).min(), vb, pb)
+                    if best is not None and ca + cb >= best[0] - eps:
+                        continue
+                    if ca + cb >= base - eps:
+                        continue
+                    side = set(nx.dfs_preorder_nodes(tree.subgraph(
+                        [x for x in order if _below(x, u, parent)]), u))
+                    other = set(union) - side
+                    if ac.area_ok(side) and ac.area_ok(other):
+                        best = (ca + cb, side, other, ca, cb)
+            if best is not None:
+                _, side, other, ca, cb = best
+                part.areas[i], part.areas[j] = side, other
+                for b in side:
+                    part.area_of[b] = i
+                for b in other:
+                    part.area_of[b] = j
+                part.costs[i], part.costs[j] = ca, cb
+                improved = True
+        if not improved:
+            break
+    return part
+
+
+def _below(x: int, u: int, parent: dict) -> bool:
+    """True when ``x`` is ``u`` or a descendant of ``u`` in the rooted tree given by ``parent``."""
+    while x is not None:
+        if x == u:
+            return True
+        x = parent[x]
+    return False

@@ -1,4 +1,5 @@
-"""Solver adapters that report what the solver actually proved.
+"""Solver adapters (through PuLP) that report what the solver actually proved: used for the
+restricted master MIP with ``--solver cbc`` (the engine drives HiGHS through highspy directly).
 
 PuLP's own status can say "Optimal" after a time limit (coin-or/pulp #383,
 #711). These adapters read the solver's model status, best bound and gap
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 
 import pulp
 
-#: Relative gap at or under which a solve counts as proven optimal (HiGHS's default tolerance).
+#: Relative gap at or under which a PuLP-driven MIP counts as solved to optimality (HiGHS's default
+#: tolerance). Plans are called optimal only by the engine (gap <= 1e-6 against its own bound).
 PROVEN_GAP = 1e-4
 
 
@@ -198,29 +200,3 @@ def run_solver(problem: pulp.LpProblem, solver, **kw) -> SolverOutcome:
     from ..errors import CpaError
 
     raise CpaError(f"unknown solver {solver!r}", "use --solver highs or --solver cbc")
-
-
-def solve_lp_bound(problem: pulp.LpProblem, *, time_limit: float, threads: int | None,
-                   seed: int = 0) -> SolverOutcome:
-    """Solve the LP relaxation of ``problem`` (its integer variables made continuous in place)
-    with HiGHS's interior point method and crossover. The objective is a valid lower bound only
-    when HiGHS reports the LP optimal; status is 'optimal' then, else 'no_solution'."""
-    import highspy
-
-    for var in problem.variables():
-        var.cat = pulp.LpContinuous
-    solver = HighsWithStart(seed=seed, highs_options={"solver": "ipm"}, msg=False,
-                            timeLimit=max(float(time_limit), 0.1), threads=threads)
-    t0 = time.perf_counter()
-    problem.solve(solver)
-    seconds = time.perf_counter() - t0
-    h = problem.solverModel
-    ms = h.getModelStatus()
-    S = highspy.HighsModelStatus
-    detail = f"HiGHS LP relaxation (IPM + crossover) model status: {h.modelStatusToString(ms)}"
-    if ms == S.kOptimal:
-        obj = h.getInfo().objective_function_value
-        return SolverOutcome("optimal", False, None, obj, None, seconds, detail)
-    if ms == S.kInfeasible:
-        return SolverOutcome("infeasible", False, None, None, None, seconds, detail)
-    return SolverOutcome("no_solution", False, None, None, None, seconds, detail)

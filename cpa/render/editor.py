@@ -87,27 +87,12 @@ def one_area_per_pfa(geo: Geography) -> Plan:
 
 
 def plan_objective(plan: Plan, geo: Geography, values: ContractValues, options: SolveOptions) -> dict:
-    """The solver's objective and its terms for a finished plan, with ``options``' mode and weights.
+    """The solver's objective and its terms for a finished plan, with ``options``' mode and weights:
+    :mod:`cpa.objective`, the one definition every solve reports (each area hubbed at its 1-median,
+    the scorecard's hub)."""
+    from ..objective import objective_for
 
-    Scores LAD-level blocks with :func:`cpa.optimise.model.objective_terms` (the
-    one definition every solve path reports), each area hubbed at its
-    scorecard hub (the 1-median, which minimises the area's travel term).
-    """
-    import networkx as nx
-
-    from ..optimise.blocks import Blocks
-    from ..optimise.model import objective_terms
-
-    codes = geo.codes
-    v = values.array(geo)
-    pfa = geo.pfa_of
-    # LAD-level blocks (what build_blocks makes for --coterminous off without groups or locks).
-    blocks = Blocks(members=[[c] for c in codes], names=list(codes), value=v, pfas=[frozenset([pfa[c]]) for c in codes],
-                    lock=[None] * geo.n, graph=nx.Graph(), why_merged=[""] * geo.n)
-    cost = v[:, None] * geo.distance_km  # cost[b, h]: value-weighted km of LAD b to hub h
-    hub = hubs(plan, geo, values)
-    assignment = {geo.index_of[u]: geo.index_of[hub[a]] for u, a in plan.assignment.items()}
-    return objective_terms(assignment, cost, blocks, geo, dataclasses.replace(options, k=plan.k), values.total)
+    return objective_for(geo, values, dataclasses.replace(options, k=plan.k)).plan_objective(plan)
 
 
 # ------------------------------------------------------------------- data

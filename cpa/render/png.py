@@ -155,8 +155,8 @@ def sweep_maps_png(results: dict, geo: Geography, ks: list[int], dpi: int = 130)
         r = results[k]
         draw_plan(ax, r.plan, r.scorecard, geo, area_colours(r.plan, geo), names=False, hubs=False, labels=False)
         s, rep = r.scorecard.summary, r.report
-        status = "proven optimal" if rep["status"] == "optimal" else (
-            "feasible, not proven" + ("" if rep.get("gap") is None else f" (gap {rep['gap']:.1%})"))
+        status = "proven optimal" if rep.status == "optimal" else (
+            "feasible, not proven" + ("" if rep.gap is None else f" (gap {rep.gap:.1%})"))
         ax.set_title(f"K = {k}: {status}\nmean travel {s['mean_travel_km']:.1f} km, CV {s['value_cv']:.2f}, "
                      f"smallest £{s['value_min_m']:,.1f}m", fontsize=8.5)
     fig.suptitle("The plans at chosen K (neighbouring areas never share a colour)", fontsize=11, x=0.01, ha="left")

@@ -27,7 +27,8 @@ def test_solve_writes_plan_geojson_run_json_and_map(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [".cpa-manifest.json", "map.html", "plan.csv", "plan.geojson", "run.json"]
     run_json = json.loads((out / "run.json").read_text())
     for key in ("solver", "solver_version", "options", "input_hash", "status", "objective", "bound", "gap",
-                "terms", "wall_seconds", "build_seconds", "rounds", "scorecard"):
+                "terms", "wall_seconds", "first_plan_seconds", "iterations", "optimality_tolerance", "sizes",
+                "formulation", "schema_version", "plan_hash", "scorecard"):
         assert key in run_json, key
     assert run_json["status"] == "optimal" and run_json["options"]["k"] == 2
     assert "HiGHS" in run_json["solver_version"]

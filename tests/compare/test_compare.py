@@ -119,8 +119,8 @@ def test_solved_and_file_options_on_a_grid(grid, tmp_path):
     for name in ("K=2", "four"):
         rep = res.reports[name]
         row = t.set_index("name").loc[name]
-        assert row["status"] == rep["status"] == "optimal" and row["gap"] == rep["gap"]
-        assert row["solve_seconds"] == rep["wall_seconds"]
+        assert row["status"] == rep.status == "optimal" and row["gap"] == rep.gap
+        assert row["solve_seconds"] == rep.wall_seconds
         direct = solve(geo, values, SolveOptions(k=row["areas"], time_limit=20))
         assert direct.plan.same_partition(res.plans[name])  # deterministic: the same plan as a plain solve
     assert res.reports["halves"] is None and t.iloc[2]["status"] == "reference"
@@ -231,7 +231,7 @@ def test_sweep_in_parallel_is_ordered_and_reports_infeasible_k(grid):
     assert "7 areas asked for, but there are only 6 blocks" in bad["reason"] and pd.isna(bad["objective"])
     assert df.iloc[:3]["reason"].isna().all()
     direct = solve(geo, values, SolveOptions(k=3, time_limit=20))
-    assert df.iloc[2]["objective"] == pytest.approx(direct.report["objective"], rel=1e-9)
+    assert df.iloc[2]["objective"] == pytest.approx(direct.report.objective, rel=1e-9)
 
 
 def test_sweep_rows_are_the_solve_report_and_scorecard(grid):
@@ -244,8 +244,8 @@ def test_sweep_rows_are_the_solve_report_and_scorecard(grid):
     for i, k in ((0, 1), (1, 2)):
         r = solve(geo, values, SolveOptions(k=k, min_value_m=30, time_limit=20))
         row = df.iloc[i]
-        assert row["status"] == r.report["status"] and row["plan_hash"] == r.report["plan_hash"]
-        assert row["term_travel_km"] == pytest.approx(r.report["terms"]["travel_km"])
+        assert row["status"] == r.report.status and row["plan_hash"] == r.report.plan_hash
+        assert row["term_travel_km"] == pytest.approx(r.report.terms["travel_km"])
         for col in SUMMARY_COLUMNS:
             assert same(row[col], r.scorecard.summary[col]), col
         assert row["value_min_m"] >= 30 - 1e-9

@@ -143,10 +143,10 @@ def test_plan_objective_is_the_solvers(mode):
     opts = SolveOptions(k=3, coterminous=mode, weights=Weights(travel=1.0, balance=0.5, split=2.0), time_limit=30)
     result = solve(geo, values, opts)
     got = plan_objective(result.plan, geo, values, opts)
-    assert result.report["status"] == "optimal"
-    assert got["objective"] == pytest.approx(result.report["objective"], rel=1e-9)
+    assert result.report.status == "optimal"
+    assert got["objective"] == pytest.approx(result.report.objective, rel=1e-9)
     for term in ("travel_km", "balance_pct", "pfa_fragments"):
-        assert got[term] == pytest.approx(result.report["terms"][term], rel=1e-9)
+        assert got[term] == pytest.approx(result.report.terms[term], rel=1e-9)
     assert got["travel_km"] == pytest.approx(result.scorecard.summary["mean_travel_km"], rel=1e-12)
 
 

@@ -211,7 +211,7 @@
     if (RULES.max_value !== null) summary.areas_over_max_value = rows.filter((r) => r.value > RULES.max_value + 1e-6).map((r) => r.label);
     if (RULES.max_share !== null) summary.areas_over_cap = rows.filter((r) => r.value / TOTAL > RULES.max_share + 1e-9).map((r) => r.label);
 
-    // The solver's objective (cpa.optimise.model.objective_terms): the split term only in soft mode.
+    // The solver's objective (cpa/objective.py, Objective.plan_terms): the split term only in soft mode.
     const w = RULES.weights;
     const travel = weighted / TOTAL, balance = 100 * deviation / TOTAL;
     const objective = {

@@ -1,0 +1,559 @@
+r"""The engine: set partitioning over contiguous areas by column generation.
+
+One engine for every mode (strict: PFAs are the blocks; soft / off: LADs are;
+keep-whole groups and locks merge blocks). The problem is
+
+.. math::
+
+    \min \sum_S c_S\lambda_S \;\text{ s.t. }\; \sum_{S\ni b}\lambda_S = 1\ \forall b,\;
+    \sum_S\lambda_S = K,\; \lambda_S\in\{0,1\}
+
+over every connected area :math:`S` that meets the per-area rules, with
+:math:`c_S` from :mod:`cpa.objective`. The run (:meth:`Engine.run`):
+
+1. **Seeds** (:mod:`.solve`): greedy merge + local search on the blocks (and, at
+   LAD level, on the PFA blocks and on coarse "sketch" blocks, refined by
+   chained LAD moves), the reference plans that fit the request, a ``--start``
+   plan and, at block level, a cheap enumeration of promising areas
+   (:mod:`.columns`). Their areas are the first columns of the master
+   (:mod:`.master`); the best plan is the first incumbent.
+2. **Column generation** (:meth:`Engine.column_generation`): solve the master LP,
+   price (:mod:`.pricing`): heuristic growth and local improvement from the basis
+   columns first; when they find nothing (or every :data:`BOUND_EVERY` seconds)
+   an *exact round* (:meth:`Engine.exact_round`) computes, for every hub, the
+   least reduced cost or a lower bound on it (cheap bounds in a priority queue;
+   exact search or MIP only for hubs whose cheap bound is below the best found,
+   each time-sliced). At LAD level the cover duals are kept in a box around a
+   stability centre (boxstep), because the restricted master is very degenerate.
+3. **Bound** (one definition): after an exact round with duals
+   :math:`(\pi,\mu)` and a lower bound :math:`\rho\le\min_S(c_S-\pi(S)-\mu)`,
+
+   .. math:: LB = \sum_b \pi_b + K\mu + K\min(\rho, 0)
+
+   is a Lagrangian bound: valid for any duals, so at every iteration; it is not
+   monotone, so the best so far is kept. Two exact devices give bounds too:
+   after a complete seed enumeration up to :math:`\theta` the restricted master
+   MIP's optimum :math:`z` is optimal if :math:`z\le\theta`
+   (:meth:`Engine.enumeration_proof`), and after the LP is solved at block
+   level every area that can be in a plan cheaper than the incumbent has
+   reduced cost at most :math:`\Delta = UB - \sum\pi - K\mu - (K-1)\rho`, so
+   listing them all (branch and bound per hub) makes the MIP over them exact
+   (:meth:`Engine.reduced_cost_enumeration`). With every weight non-negative, 0
+   is a bound as well.
+4. **Integer plans** (:meth:`Engine.integer_plan`): the restricted master MIP over
+   the columns so far (time-sliced), then recombination of adjacent areas
+   (seeded spanning-tree splits, as ReCom, but keeping only improvements) and
+   block moves from the incumbent (:meth:`Engine.improve_incumbent`); at LAD
+   level first from each of the best seed plans (:meth:`Engine.diversify`).
+   Every plan offered is checked (K areas, a partition, connected, every rule)
+   and its areas and their one-block neighbours join the master.
+
+A plan is called optimal only when its objective is within
+:data:`OPTIMALITY_TOLERANCE` (relative) of a valid bound. Branching
+(Ryan-Foster on pairs of blocks) is not implemented: where the LP gap is large
+and the reduced-cost enumeration does not finish in time, the plan is reported
+``feasible`` with its gap.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+
+from ..errors import CpaError
+from .costs import AreaCosts
+from .heuristics import Partition, chain_search, local_search, recombine
+from .master import Column, Master, solve_restricted_mip
+from .pricing import EPS_RC, SEARCH_MAX_BLOCKS, ConnectedSearch, Duals, Pricer
+
+#: A plan is optimal when (objective - bound) / |objective| is at most this.
+OPTIMALITY_TOLERANCE = 1e-6
+#: Progress is reported at least this often (seconds) while a solve runs.
+HEARTBEAT = 1.5
+#: Seconds between exact pricing rounds (bound updates) while heuristic pricing still finds columns.
+BOUND_EVERY = 20.0
+#: Seconds between restricted-master MIPs during column generation.
+MIP_EVERY = 15.0
+#: Time slice of one hub's exact pricing MIP (its dual bound is used if it stops).
+EXACT_HUB_SECONDS = 3.0
+#: Above this many blocks, column generation stabilises the duals in a box (see column_generation).
+STABILISE_ABOVE = 80
+#: Initial half-width of the dual box, as a share of the mean centre dual.
+BOX_SHARE = 0.5
+#: An exact pricing round takes at most this share of the time left (at least EXACT_ROUND_MIN s).
+EXACT_ROUND_SHARE, EXACT_ROUND_MIN = 0.3, 5.0
+#: At LAD level an exact round's MIPs take seconds per hub: a smaller share (see the README's bench).
+EXACT_ROUND_SHARE_LAD = 0.1
+#: LAD level: share of the time left given to recombination right after the seeds.
+IMPROVE_FIRST_SHARE = 0.35
+#: Recombination draws up to this many spanning trees per pair of areas.
+MAX_TREES = 48
+#: Reduced-cost enumeration gives up beyond this many areas.
+MAX_ENUMERATED = 300_000
+#: Columns added per iteration at most.
+MAX_NEW_COLUMNS = 600
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None:
+        return None
+    return max(0.0, objective - bound) / max(abs(objective), 1e-9)
+
+
+@dataclass
+class Progress:
+    """What ``progress`` callbacks receive, at least every ~2 s in long phases."""
+
+    phase: str
+    elapsed: float
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    columns: int = 0
+
+
+class Interrupted(CpaError):
+    """``stop`` was set before any plan was found."""
+
+    exit_code = 130
+
+
+@dataclass
+class EngineResult:
+    areas: list[tuple[int, ...]] | None  # blocks of each area
+    objective: float | None
+    bound: float | None
+    status: str  # optimal | feasible | interrupted
+    incumbent_from: str | None
+    first_plan_seconds: float | None
+    log: list[dict] = field(default_factory=list)
+    columns: int = 0
+    lp_bound: float | None = None
+    infeasible: bool = False
+
+
+class Engine:
+    """One run of column generation for a request (see the module docstring)."""
+
+    def __init__(self, ac: AreaCosts, *, solver="highs", t0: float, deadline: float, stop=None, progress=None,
+                 threads=None, seed: int = 0, gap: float | None = None):
+        if ac.plan_rules:
+            raise CpaError("plan-level rules are not priced yet, so no valid bound could be proved with them",
+                           "drop the plan-level rule")
+        self.ac = ac
+        self.k = ac.options.k
+        self.solver = solver
+        self.t0, self.deadline = t0, deadline
+        self.stop = stop
+        self.progress_cb = progress
+        self.threads, self.seed = threads, seed
+        self.gap_target = gap
+        # no real plan costs more than K x the largest area cost: artificial columns cost far more, so a
+        # Lagrangian bound above that ceiling proves that no plan exists
+        self.cost_ceiling = self.k * ac.objective.max_area_cost(len(ac.pfa_ids)) + abs(ac.offset())
+        self.master = Master(ac.n, self.k, ac.plan_rules, threads=threads, seed=seed, stop=stop,
+                             artificial_cost=100.0 * self.cost_ceiling + 1.0)
+        self.enumerated_threshold: float | None = None
+        self.lp_duals = None
+        self._recombinations = 0
+        self.pool: list[tuple[float, list, str]] = []  # every valid plan offered: (objective, areas, source)
+        self.infeasible = False
+        self.pricer = Pricer(ac, threads=threads, seed=seed, stop=stop)
+        self.incumbent: list[tuple[int, ...]] | None = None
+        self.incumbent_obj = np.inf
+        self.incumbent_from: str | None = None
+        self.first_plan_s: float | None = None
+        self.bound = -np.inf
+        self.lp_value: float | None = None
+        self.lp_solved = False
+        self.log: list[dict] = []
+        self.phase = "start"
+        self._last_progress = 0.0
+        self._progress_lock = threading.Lock()
+
+    # ------------------------------------------------------------ time and progress
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def stopped(self) -> bool:
+        return (self.stop is not None and self.stop.is_set()) or self.left() <= 0
+
+    def report(self, phase: str | None = None, force: bool = False) -> None:
+        if phase:
+            self.phase = phase
+        if self.progress_cb is None:
+            return
+        with self._progress_lock:
+            now = time.perf_counter()
+            if force or now - self._last_progress >= 1.0:
+                self._last_progress = now
+                obj = None if self.incumbent is None else self.incumbent_obj
+                bnd = None if not np.isfinite(self.bound) else self.bound
+                self.progress_cb(Progress(self.phase, self.elapsed(), obj, bnd, relative_gap(obj, bnd),
+                                          len(self.master)))
+
+    def heartbeat(self):
+        """A context manager: while it is open, a daemon thread reports progress at least every
+        HEARTBEAT seconds, so long phases (seeds, local search, a long MIP) are never silent."""
+        engine = self
+
+        class _Beat:
+            def __enter__(self):
+                self.done = threading.Event()
+                if engine.progress_cb is not None:
+                    def beat():
+                        while not self.done.wait(HEARTBEAT):
+                            if time.perf_counter() - engine._last_progress >= HEARTBEAT:
+                                engine.report()
+                    self.thread = threading.Thread(target=beat, name="cpa-progress", daemon=True)
+                    self.thread.start()
+                return engine
+
+            def __exit__(self, *exc):
+                self.done.set()
+                return False
+
+        return _Beat()
+
+    def gap(self) -> float | None:
+        if self.incumbent is None or not np.isfinite(self.bound):
+            return None
+        return relative_gap(self.incumbent_obj, self.bound)
+
+    def closed(self) -> bool:
+        g = self.gap()
+        if g is None:
+            return False
+        return g <= max(OPTIMALITY_TOLERANCE, self.gap_target or 0.0)
+
+    # ------------------------------------------------------------ plans
+    def plan_ok(self, areas: list) -> bool:
+        ac = self.ac
+        if len(areas) != self.k:
+            return False
+        seen = set()
+        for a in areas:
+            if not a or seen & set(a):
+                return False
+            seen |= set(a)
+        if len(seen) != ac.n:
+            return False
+        g = ac.blocks.graph
+        return all(nx.is_connected(g.subgraph(a)) and ac.area_ok(a) for a in areas)
+
+    def offer(self, areas: list, source: str) -> bool:
+        """Take ``areas`` (lists of blocks) as incumbent if valid and better; add them as columns."""
+        areas = [tuple(sorted(a)) for a in areas]
+        if not self.plan_ok(areas):
+            return False
+        cols = [self.pricer.column(a) for a in areas]
+        for c in cols:
+            c.source = source
+        self.master.add(cols)
+        obj = sum(c.cost for c in cols) + self.ac.offset()
+        self.pool.append((obj, sorted(areas), source))
+        if obj < self.incumbent_obj - 1e-9:
+            # areas one block away from the new plan's: the LP can then move between plans
+            self.master.add([self.pricer.column(nb) for a in areas for nb in self.pricer.neighbours_of(a)])
+            self.incumbent = sorted(areas)
+            self.incumbent_obj = obj
+            self.incumbent_from = source
+            if self.first_plan_s is None:
+                self.first_plan_s = self.elapsed()
+            self.log.append({"event": "incumbent", "source": source, "objective": obj,
+                             "seconds": round(self.elapsed(), 3)})
+            self.report(force=True)
+            return True
+        return False
+
+    def set_bound(self, value: float, how: str) -> None:
+        if value > self.bound + 1e-12:
+            self.bound = value
+            self.log.append({"event": "bound", "how": how, "bound": value, "seconds": round(self.elapsed(), 3)})
+            self.report(force=True)
+
+    # ------------------------------------------------------------ column generation
+    def exact_round(self, duals: Duals, theta: float, lp_value: float, max_seconds: float) -> tuple[float, list]:
+        """Least reduced cost over every hub, or a lower bound on it: (rho, columns found)."""
+        pr = self.pricer
+        lb, a, const = pr.cheap_bounds(duals)
+        found: list[tuple[float, Column]] = []
+        self.last_round_complete = False
+        heap = [(float(lb[h]), h) for h in range(pr.H)]
+        heapq.heapify(heap)
+        lower = np.inf  # lower bound over hubs solved or bounded so far
+        end = min(self.deadline, time.perf_counter() + max_seconds)
+        solved = 0
+        stats = []
+        exact_ok = True
+        while heap:
+            lbh, h = heap[0]
+            if lbh >= theta - 1e-9:
+                break  # every remaining hub's minimum is at least theta, which a known column achieves
+            if self.stopped() or time.perf_counter() > end:
+                break
+            heapq.heappop(heap)
+            keep = pr.safe_blocks(h, a[h], float(const[h]), theta)
+            # the knapsack over the kept blocks only is a valid bound on min(r_h, theta): tighter
+            tight = float(const[h] + pr.knapsack_bounds(a[h][None, :], np.array([h]), keep[None, :])[0])
+            if tight >= theta - 1e-9:
+                lower = min(lower, theta)
+                continue
+            res = pr.exact(h, duals, keep, time_limit=max(min(end - time.perf_counter(), EXACT_HUB_SECONDS), 0.05))
+            solved += 1
+            stats.append((res.seconds, res.rounds, res.status, int(keep.sum())))
+            if res.status not in ("optimal", "infeasible"):
+                exact_ok = False
+            for c in res.columns:
+                rc = pr.reduced_cost(c, duals)
+                found.append((rc, c))
+                theta = min(theta, rc)
+            hub_lower = min(res.bound, theta) if res.status != "infeasible" else theta
+            lower = min(lower, hub_lower)
+            self.report()
+        rest = min((l for l, _ in heap), default=np.inf)
+        rho = min(lower, rest, theta)
+        self.last_round_complete = exact_ok and (not heap or heap[0][0] >= theta - 1e-9)
+        st = np.array([s[:2] for s in stats]) if stats else np.zeros((0, 2))
+        self.log.append({"event": "exact pricing", "hubs_solved": solved, "rho": rho,
+                         "complete": self.last_round_complete,
+                         "mip_seconds": round(float(st[:, 0].sum()), 3) if len(st) else 0.0,
+                         "max_mip_seconds": round(float(st[:, 0].max()), 3) if len(st) else 0.0,
+                         "cut_rounds": int(st[:, 1].sum()) if len(st) else 0,
+                         "mean_blocks": round(float(np.mean([s[3] for s in stats])), 1) if stats else 0.0,
+                         "seconds": round(self.elapsed(), 3)})
+        return rho, found
+
+    def column_generation(self, until: float) -> None:
+        """Column generation until the LP is solved, the gap is closed, or ``until``.
+
+        At LAD level the cover duals are kept in a box around a stability centre (boxstep): the
+        restricted master is highly degenerate there and its raw duals make pricing bounds useless.
+        The centre starts at the incumbent's fair shares and moves to any duals whose Lagrangian
+        bound is the best so far; the box halves after a step that does not improve the bound and
+        is removed once the LP solution no longer leans on it."""
+        last_bound = last_mip = time.perf_counter()
+        it = 0
+        stabilise = self.ac.n > STABILISE_ABOVE and self.incumbent is not None
+        if stabilise:
+            costs = [self.pricer.column(a).cost for a in self.incumbent]
+            center = self.master.fair_duals(self.incumbent, costs)
+            delta = BOX_SHARE * float(np.mean(np.abs(center))) + 1e-9
+            center_lb = -np.inf
+            self.master.set_box(center, delta)
+        while not self.stopped() and time.perf_counter() < until:
+            it += 1
+            sol = self.master.solve(max(self.left(), 0.05))
+            if sol.status != "optimal":
+                break
+            if not self.master.boxed:
+                self.lp_value = sol.objective
+            duals = Duals(sol.cover_duals, sol.k_dual)
+            self.report("column generation")
+            cols = self.pricer.heuristic(duals)
+            basis = [c.blocks for c, x in zip(self.master.columns, sol.values) if x > 1e-9]
+            cols = cols + self.pricer.improve(basis, duals, rounds=2)
+            now = time.perf_counter()
+            need_bound = not cols or now - last_bound >= BOUND_EVERY
+            if need_bound:
+                theta = min([0.0] + [rc for rc, _ in cols])
+                share = EXACT_ROUND_SHARE if self.ac.n <= STABILISE_ABOVE else EXACT_ROUND_SHARE_LAD
+                budget = max(EXACT_ROUND_MIN, share * (until - now))
+                rho, more = self.exact_round(duals, theta, sol.objective, max_seconds=min(budget, until - now))
+                last_bound = time.perf_counter()
+                lb = float(sol.cover_duals.sum() + self.k * sol.k_dual + self.k * min(rho, 0.0)) + self.ac.offset()
+                if lb > self.cost_ceiling:
+                    self.infeasible = True  # every plan would cost less than this bound
+                    self.log.append({"event": "infeasible", "bound": lb, "ceiling": self.cost_ceiling})
+                    break
+                self.set_bound(lb, "Lagrangian bound after exact pricing")
+                cols = cols + [(rc, c) for rc, c in more if rc < -EPS_RC]
+                negative = [1 for rc, _ in cols if rc < -EPS_RC]
+                if stabilise:
+                    if lb > center_lb + 1e-9:
+                        center, center_lb = duals.pi.copy(), lb  # serious step
+                    else:
+                        delta *= 0.5  # null step: a smaller box
+                    if not negative and sol.artificial < 1e-9:
+                        stabilise = False  # the box no longer binds: plain LP from here
+                        self.master.set_box(None)
+                    else:
+                        self.master.set_box(center, delta)
+                elif self.last_round_complete and not negative:
+                    self.lp_solved = True
+                    self.lp_duals = (duals, rho)
+                    self.log.append({"event": "LP solved", "lp": sol.objective + self.ac.offset(),
+                                     "columns": len(self.master), "iterations": it,
+                                     "seconds": round(self.elapsed(), 3)})
+                    break
+            cols.sort(key=lambda t: (t[0], t[1].blocks))
+            added = self.master.add([c for _, c in cols[:MAX_NEW_COLUMNS]])
+            if self.closed():
+                break
+            if time.perf_counter() - last_mip >= MIP_EVERY:
+                self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
+                last_mip = time.perf_counter()
+            if added == 0 and not need_bound:
+                # heuristic columns were all present already: force an exact round next
+                last_bound = -np.inf
+        if self.master.boxed:
+            self.master.set_box(None)
+
+    def integer_plan(self, max_seconds: float, improve: bool = True):
+        """The restricted master MIP over the columns so far, then local search from the best plan."""
+        if self.stopped() or not len(self.master):
+            return None
+        start = None
+        if self.incumbent is not None:
+            start = [self.master.keys[Column(a, 0, 0.0).mask] for a in self.incumbent]
+        self.report("restricted master MIP")
+        out = solve_restricted_mip(self.master, time_limit=min(max_seconds, max(self.left(), 0.05)),
+                                   solver=self.solver, threads=self.threads, seed=self.seed, start=start,
+                                   stop=self.stop)
+        self.log.append({"event": "restricted master MIP", "status": out.status, "columns": len(self.master),
+                         "objective": None if out.objective is None else out.objective + self.ac.offset(),
+                         "seconds": round(out.seconds, 3), "detail": out.detail})
+        if out.chosen:
+            self.offer([self.master.columns[j].blocks for j in out.chosen], "restricted master MIP")
+        if improve:
+            self.improve_incumbent(max_seconds=max_seconds)
+        return out
+
+    def improve_incumbent(self, max_seconds: float, start: list | None = None, label: str = "") -> None:
+        """Local search from the incumbent (or ``start``): recombination of adjacent areas
+        (spanning-tree splits, seeded, more trees when a pass finds nothing), single-block moves and
+        (LAD level) chained moves; the result is offered as a plan (its areas become columns)."""
+        if self.incumbent is None or self.stopped() or self.closed():
+            return
+        self.report("local search")
+        end = min(self.deadline, time.perf_counter() + max_seconds)
+        part = Partition(self.ac, [set(a) for a in (start or self.incumbent)])
+        trees = 6
+        while time.perf_counter() < end and not self.stopped():
+            before = part.objective()
+            self._recombinations += 1
+            part = recombine(part, deadline=end, seed=self.seed * 100_003 + self._recombinations, trees=trees,
+                             stop=self.stop)
+            part = local_search(part, deadline=end, stop=self.stop)
+            if part.objective() >= before - 1e-9:
+                if trees >= MAX_TREES:
+                    break
+                trees *= 2  # nothing found: look harder (more spanning trees per pair)
+        if self.ac.n > STABILISE_ABOVE:
+            part = chain_search(part, deadline=end, stop=self.stop)
+        self.offer([sorted(a) for a in part.areas], "recombination + local search" + label)
+
+    def diversify(self, max_seconds: float, plans: int = 4) -> None:
+        """Recombination from the best few distinct seed plans in turn (different local optima give the
+        master different areas to combine), then the restricted master MIP over all of them."""
+        end = min(self.deadline, time.perf_counter() + max_seconds)
+        starts, seen = [], set()
+        for obj, areas, source in sorted(self.pool, key=lambda t: t[0]):
+            key = tuple(areas)
+            if key not in seen:
+                seen.add(key)
+                starts.append((areas, source))
+            if len(starts) == plans:
+                break
+        for i, (areas, source) in enumerate(starts):
+            left = end - time.perf_counter()
+            if left <= 0 or self.stopped():
+                break
+            self.improve_incumbent(left / (len(starts) - i), start=areas, label=f" (from {source})")
+
+    # ------------------------------------------------------------ run
+    def enumeration_proof(self) -> None:
+        """After a complete enumeration up to threshold theta (every area of every plan costing at most
+        theta is a column): the restricted master MIP's optimum z is optimal if z <= theta, and
+        min(MIP bound, theta) bounds every plan."""
+        theta = self.enumerated_threshold
+        out = self.integer_plan(max_seconds=max(self.left(), 0.05), improve=False)
+        if out is not None and out.status == "optimal" and out.objective is not None:
+            z = out.objective + self.ac.offset()
+            b = z if out.bound is None else min(z, out.bound + self.ac.offset())
+            self.set_bound(min(b, theta), "restricted master MIP over every area of cost-threshold plans")
+
+    def reduced_cost_enumeration(self) -> None:
+        """Block level, after the LP: list every area that can be in a plan cheaper than the
+        incumbent and solve the restricted master MIP over them, which is then exact.
+
+        With duals (pi, mu) and rho <= every reduced cost, a plan P costs
+        sum(pi) + K mu + sum_{S in P} rc_S, so a plan cheaper than UB has every rc_S below
+        Delta = UB - sum(pi) - K mu - (K - 1) rho; hub by hub, the branch and bound lists all of them."""
+        if self.lp_duals is None or self.incumbent is None or self.stopped():
+            return
+        pr = self.pricer
+        duals, rho = self.lp_duals
+        self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 0.05)))  # the best UB first
+        if self.closed():
+            return
+        ub = self.incumbent_obj - self.ac.offset()
+        delta = ub - float(duals.pi.sum()) - self.k * duals.mu - (self.k - 1) * min(rho, 0.0)
+        self.report("reduced-cost enumeration")
+        lb, a, const = pr.cheap_bounds(duals)
+        end = time.perf_counter() + max(self.left() * 0.6, 0.05)
+        count = 0
+        for h in np.argsort(lb, kind="stable"):
+            if lb[h] > delta + 1e-9:
+                continue
+            if self.stopped() or time.perf_counter() > end or count > MAX_ENUMERATED:
+                self.log.append({"event": "reduced-cost enumeration", "complete": False, "delta": delta,
+                                 "columns": count, "seconds": round(self.elapsed(), 3)})
+                return
+            keep = pr.safe_blocks(int(h), a[h], float(const[h]), delta)
+            if int(keep.sum()) > SEARCH_MAX_BLOCKS:
+                self.log.append({"event": "reduced-cost enumeration", "complete": False, "delta": delta,
+                                 "why": "too many blocks for the search", "seconds": round(self.elapsed(), 3)})
+                return
+            res = ConnectedSearch(pr, int(h), duals, keep).solve(max(end - time.perf_counter(), 0.01),
+                                                                  collect_below=delta, max_nodes=2_000_000)
+            if res.status == "stopped":
+                self.log.append({"event": "reduced-cost enumeration", "complete": False, "delta": delta,
+                                 "columns": count, "seconds": round(self.elapsed(), 3)})
+                return
+            count += len(res.columns)
+            self.master.add(res.columns)
+            self.report()
+        self.log.append({"event": "reduced-cost enumeration", "complete": True, "delta": delta, "columns": count,
+                         "seconds": round(self.elapsed(), 3)})
+        out = self.integer_plan(max_seconds=max(self.left(), 0.05), improve=False)
+        if out is not None and out.status == "optimal" and out.objective is not None:
+            self.set_bound(min(out.objective, ub) + self.ac.offset(),
+                           "restricted master MIP over every area of reduced cost <= incumbent - Lagrangian bound")
+
+    def run(self, seeds: list[tuple[list, str]]) -> EngineResult:
+        self.report("seeds", force=True)
+        if min(self.ac.objective.w_travel, self.ac.objective.w_balance, self.ac.objective.w_split) >= 0:
+            self.set_bound(0.0, "every objective term is non-negative")
+        for areas, source in seeds:
+            self.offer(areas, source)
+        if self.enumerated_threshold is not None and not self.stopped():
+            self.enumeration_proof()
+        if self.ac.n > STABILISE_ABOVE and not self.stopped():
+            # LAD level: recombination improves the seed plans fast, before the long column generation
+            self.diversify(max_seconds=min(IMPROVE_FIRST_SHARE * self.left(), 90.0))
+            self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
+        if not self.closed():
+            self.column_generation(self.deadline)
+        if self.lp_solved and not self.closed() and self.ac.n <= STABILISE_ABOVE:
+            self.reduced_cost_enumeration()
+        if not self.stopped() and not self.closed() and not self.infeasible:
+            self.integer_plan(max_seconds=max(self.left(), 0.05))
+        status = "optimal" if self.closed() and (self.gap() or 0.0) <= OPTIMALITY_TOLERANCE else "feasible"
+        if self.stop is not None and self.stop.is_set() and status != "optimal":
+            status = "interrupted"
+        if self.incumbent is None and self.stop is not None and self.stop.is_set():
+            raise Interrupted()
+        return EngineResult(self.incumbent, None if self.incumbent is None else self.incumbent_obj,
+                            None if not np.isfinite(self.bound) else self.bound, status, self.incumbent_from,
+                            self.first_plan_s, self.log, len(self.master),
+                            None if self.lp_value is None else self.lp_value + self.ac.offset(),
+                            self.infeasible and self.incumbent is None)

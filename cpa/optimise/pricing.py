@@ -1,0 +1,689 @@
+r"""Pricing: areas of negative reduced cost, and lower bounds on the least reduced cost.
+
+With master duals :math:`\pi_b` (cover rows) and :math:`\mu` (the K row), an
+area :math:`S` has reduced cost :math:`c_S - \sum_{b\in S}\pi_b - \mu`. Fix a
+hub :math:`h` (any LAD; its block :math:`\beta(h)` must be in the area): the
+*hub-h pricing problem* is
+
+.. math::
+
+    r_h = \min_{S\ni\beta(h),\ S\text{ connected, within the rules}}
+          \sum_{b\in S}(c_{bh}-\pi_b) + g(A_S) + w_S|\mathrm{PFAs}(S)| - \mu .
+
+Fixing the hub over-estimates an area's true cost (which takes the best hub
+inside it), so :math:`\min_h r_h` is exactly the least reduced cost over all
+areas. Three tools, from cheap to exact:
+
+* **Heuristic pricing** (:meth:`Pricer.heuristic`): grow a connected area from
+  :math:`\beta(h)`, adding the neighbouring block that lowers the reduced cost
+  most (uphill steps allowed while the floor is not met), keeping the best
+  prefix. It gives columns, never bounds.
+* **Cheap bound** (:meth:`Pricer.cheap_bounds`): drop connectivity, integrality,
+  the floor, PFA limits and locks, and replace the split term by its value-share
+  relaxation :math:`w_S|\mathrm{PFAs}(S)| \ge w_S|\mathrm{PFAs}(\beta(h))| +
+  w_S\sum_{b}\sum_{p\in P(b)\setminus P(\beta(h))} v_{bp}/V_p` (a PFA touched at all
+  costs :math:`w_S`, at least its value share). What is left is a continuous
+  knapsack with a convex cost :math:`\hat g` of the value (the lower envelope
+  of :math:`g`, :mod:`cpa.objective`), solved exactly by sorting blocks by
+  cost per £ and scanning the breakpoints, for every hub at once. Its minimum
+  :math:`\ell_h \le r_h`.
+* **Exact pricing**, on the blocks that can matter (see below): when the split
+  term is linear in the blocks (strict mode, or no split weight) and at most
+  :data:`SEARCH_MAX_BLOCKS` blocks are kept, a branch and bound over connected
+  sets (:class:`ConnectedSearch`, bounded by the knapsack over the blocks a
+  branch can still reach); otherwise a small MIP (:class:`PricingModel`) with
+  binary :math:`x_b`, PFA indicators :math:`z_p\ge x_b`, an epigraph
+  :math:`t \ge` each envelope line of :math:`g`, the rules' rows, and
+  connectivity by a single-commodity flow from the hub plus the single-block
+  separator cuts :math:`x_b \le \sum_{c\in N(b)} x_c`; a solution with a
+  detached piece (not expected) gets separator cuts for it and is solved again.
+  HiGHS's dual bound of this MIP is a valid lower bound of :math:`r_h` even when
+  it stops early.
+
+**Safe restriction.** For hub :math:`h` and block :math:`b`, with
+:math:`a_u` the relaxed per-block costs above, every connected :math:`S`
+containing :math:`\beta(h)` and :math:`b` holds a path :math:`P` between them,
+so its reduced cost is at least :math:`\mathrm{const}_h + \mathrm{SP}^+_h(b) +
+\mathrm{KN}^-_h`: the shortest path with node weights :math:`a_u^+`, plus the
+continuous knapsack over the negative parts :math:`a_u^-` with :math:`\hat g`.
+A block whose bound exceeds a threshold :math:`\theta` is left out of hub
+:math:`h`'s MIP; the restricted minimum :math:`r'` then gives
+:math:`r_h \ge \min(r', \theta)`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import highspy
+import networkx as nx
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from .costs import AreaCosts
+from .master import Column, new_highs
+
+EPS_RC = 1e-7
+INF = highspy.kHighsInf
+
+
+class Duals:
+    """Duals of the master: cover rows ``pi``, the K row ``mu``."""
+
+    def __init__(self, pi: np.ndarray, mu: float):
+        self.pi = np.asarray(pi, dtype=float)
+        self.mu = float(mu)
+
+
+class Pricer:
+    """Pricing for one request: per-hub data that does not change between iterations."""
+
+    def __init__(self, ac: AreaCosts, *, threads=None, seed: int = 0, stop=None):
+        self.ac = ac
+        self.threads, self.seed, self.stop = threads, seed, stop
+        geo = ac.geo
+        self.H = geo.n
+        self.hub_block = ac.hub_block  # LAD -> block
+        n = ac.n
+        self.n = n
+        self.value = ac.value
+        # split-term relaxation: per block, the value share of its PFAs (w_S sum v_bp / V_p)
+        self.split_share = np.zeros((n, len(ac.pfa_ids)))
+        for b in range(n):
+            for p, vbp in ac.block_pfa_value[b].items():
+                if ac.pfa_value[p] > 0:
+                    self.split_share[b, p] = vbp / ac.pfa_value[p]
+        self.envelope = [line for lines in ac.objective.value_envelope() for line in lines]
+        self.lines_by_term = ac.objective.value_envelope()
+        self.n_pfas_block = np.array([len(p) for p in ac.block_pfas])
+        single = np.full(n, -1)
+        for b in range(n):
+            if len(ac.block_pfas[b]) == 1:
+                single[b] = next(iter(ac.block_pfas[b]))
+        self.single_pfa = single
+        # directed block graph for node-weighted shortest paths (arc u -> v carries v's weight)
+        rows, cols = [], []
+        for u in range(n):
+            for v in ac.neighbours[u]:
+                rows.append(u)
+                cols.append(v)
+        self.arc_rows = np.array(rows, dtype=int)
+        self.arc_cols = np.array(cols, dtype=int)
+        self.locks = [ac.blocks.lock[b] for b in range(n)]
+
+    # ------------------------------------------------------------------ helpers
+    def hub_costs(self, duals: Duals) -> np.ndarray:
+        """a[h, b] = c_bh - pi_b for every hub LAD h and block b."""
+        return self.ac.cost.T - duals.pi[None, :]
+
+    def g_lower(self, value):
+        """The convex lower envelope of g (sum over terms of the max of its lines)."""
+        return self.ac.objective.value_cost_lower(value)
+
+    def column(self, blocks) -> Column:
+        cost, hub = self.ac.area_cost(sorted(blocks))
+        return Column(tuple(sorted(blocks)), hub, cost)
+
+    def reduced_cost(self, col: Column, duals: Duals) -> float:
+        return col.cost - float(duals.pi[list(col.blocks)].sum()) - duals.mu
+
+    # ------------------------------------------------------------------ heuristic
+    def heuristic(self, duals: Duals, hubs=None, max_uphill: int = 8) -> list[tuple[float, Column]]:
+        """Greedy growth from each hub on reduced costs; (rc, column) with rc < -EPS_RC, best per hub."""
+        ac = self.ac
+        a = self.hub_costs(duals)
+        hubs = range(self.H) if hubs is None else hubs
+        out: dict[int, tuple[float, Column]] = {}
+        floor, ws = ac.floor, ac.ws
+        nb = ac.neighbours
+        for h in hubs:
+            ah = a[h]
+            hb = int(self.hub_block[h])
+            S = [hb]
+            inS = {hb}
+            A = float(self.value[hb])
+            pfas = set(ac.block_pfas[hb])
+            labels = {self.locks[hb]} - {None}
+            partial = float(ah[hb]) - duals.mu
+            facts = ac.facts(S)
+            if not ac.can_grow(facts):
+                continue
+            best = None
+            if ac.facts_ok(facts):
+                best = (partial + float(self.g_cost(A)) + ws * len(pfas), tuple(S))
+            frontier = set(nb[hb])
+            uphill = 0
+            while frontier:
+                cand = np.array(sorted(frontier), dtype=int)
+                newA = A + self.value[cand]
+                delta = ah[cand] + self.g_cost(newA) - self.g_cost(A)
+                if ws:
+                    sp = self.single_pfa[cand]
+                    newp = np.array([0 if (p >= 0 and p in pfas) else
+                                     (1 if p >= 0 else len(ac.block_pfas[c] - pfas)) for c, p in zip(cand, sp)])
+                    delta = delta + ws * newp
+                order = np.argsort(delta, kind="stable")
+                chosen = None
+                for i in order:
+                    c = int(cand[i])
+                    f = ac.facts_for(A + self.value[c], len(pfas | ac.block_pfas[c]),
+                                     labels | ({self.locks[c]} - {None}))
+                    if ac.can_grow(f):
+                        chosen = (c, float(delta[i]), f)
+                        break
+                    frontier.discard(c)
+                if chosen is None:
+                    break
+                c, d, f = chosen
+                S.append(c)
+                inS.add(c)
+                frontier.discard(c)
+                frontier.update(x for x in nb[c] if x not in inS)
+                A += float(self.value[c])
+                pfas |= ac.block_pfas[c]
+                if self.locks[c] is not None:
+                    labels.add(self.locks[c])
+                partial += float(ah[c])
+                val = partial + float(self.g_cost(A)) + ws * len(pfas)
+                if ac.facts_ok(f) and (best is None or val < best[0] - 1e-12):
+                    best = (val, tuple(S))
+                    uphill = 0
+                elif d > 0 and (floor is None or A >= floor):
+                    uphill += 1
+                    if uphill > max_uphill:
+                        break
+            if best is not None and best[0] < -EPS_RC:
+                col = self.column(best[1])
+                rc = self.reduced_cost(col, duals)
+                if rc < -EPS_RC:
+                    key = col.mask
+                    if key not in out or rc < out[key][0]:
+                        out[key] = (rc, col)
+        return sorted(out.values(), key=lambda t: (t[0], t[1].blocks))
+
+    def neighbours_of(self, area) -> list[tuple[int, ...]]:
+        """Areas one block away from ``area``: plus a bordering block, or minus a block that leaves
+        it connected; only those within the rules."""
+        ac = self.ac
+        S = set(area)
+        out = []
+        border = sorted({c for b in S for c in ac.neighbours[b]} - S)
+        for c in border:
+            new = tuple(sorted(S | {c}))
+            if ac.area_ok(new):
+                out.append(new)
+        if len(S) > 1:
+            for b in sorted(S):
+                rest = S - {b}
+                if self.connected(rest) and ac.area_ok(rest):
+                    out.append(tuple(sorted(rest)))
+        return out
+
+    def connected(self, nodes: set) -> bool:
+        if not nodes:
+            return False
+        nb = self.ac.neighbours
+        start = next(iter(nodes))
+        seen = {start}
+        stack = [start]
+        while stack:
+            u = stack.pop()
+            for v in nb[u]:
+                if v in nodes and v not in seen:
+                    seen.add(v)
+                    stack.append(v)
+        return len(seen) == len(nodes)
+
+    def improve(self, areas, duals: Duals, rounds: int = 3) -> list[tuple[float, Column]]:
+        """Local search on reduced cost from given areas (e.g. the LP's basis columns): repeatedly
+        move to the best neighbouring area while that lowers the reduced cost."""
+        found: dict[int, tuple[float, Column]] = {}
+        pi = duals.pi
+        for area in areas:
+            cur = tuple(area)
+            cur_rc = self.reduced_cost(self.column(cur), duals)
+            for _ in range(rounds):
+                best = None
+                for nb_area in self.neighbours_of(cur):
+                    col = self.column(nb_area)
+                    rc = col.cost - float(pi[list(nb_area)].sum()) - duals.mu
+                    if rc < -EPS_RC and (col.mask not in found or rc < found[col.mask][0]):
+                        found[col.mask] = (rc, col)
+                    if rc < cur_rc - 1e-9 and (best is None or rc < best[0]):
+                        best = (rc, nb_area)
+                if best is None:
+                    break
+                cur_rc, cur = best
+        return sorted(found.values(), key=lambda t: (t[0], t[1].blocks))
+
+    def g_cost(self, value):
+        return self.ac.objective.value_cost(value)
+
+    # ------------------------------------------------------------------ cheap bounds
+    def relaxed_costs(self, duals: Duals) -> tuple[np.ndarray, np.ndarray]:
+        """(a, const): relaxed per-block costs a[h, b] (0 for the hub's own block) and const[h]."""
+        ac = self.ac
+        a = self.hub_costs(duals)
+        hb = self.hub_block
+        const = a[np.arange(self.H), hb] + ac.ws * self.n_pfas_block[hb] - duals.mu
+        if ac.ws:
+            share = self.split_share  # n x P
+            hub_pfas = np.zeros((self.H, share.shape[1]), dtype=bool)
+            for h in range(self.H):
+                for p in ac.block_pfas[hb[h]]:
+                    hub_pfas[h, p] = True
+            # sum over PFAs not the hub's of the block's value share
+            a = a + ac.ws * (share.sum(axis=1)[None, :] - (hub_pfas.astype(float) @ share.T))
+        a[np.arange(self.H), hb] = 0.0
+        return a, const
+
+    def knapsack_bounds(self, a: np.ndarray, hubs: np.ndarray | None = None,
+                        items: np.ndarray | None = None) -> np.ndarray:
+        """Per row i (hub ``hubs[i]``, default every hub): min over x in [0,1] of
+        sum_b a[i,b] x_b + g_lower(A0 + sum_b v_b x_b) with A0 + sum_b v_b x_b <= cap, the hub's own
+        block not an item (it is in the area already, with value A0)."""
+        ac = self.ac
+        v = self.value
+        hubs = np.arange(self.H) if hubs is None else np.asarray(hubs, dtype=int)
+        R, n = a.shape
+        hb = self.hub_block[hubs]
+        A0 = v[hb]
+        items = np.ones((R, n), dtype=bool) if items is None else np.array(items, dtype=bool).reshape(R, n)
+        items[np.arange(R), hb] = False
+        free = (v <= 0)[None, :] & items
+        base = np.where(free & (a < 0), a, 0.0).sum(axis=1)
+        pos = items & (v > 0)[None, :]
+        ratio = np.where(pos, a / np.where(v > 0, v, 1.0)[None, :], np.inf)
+        order = np.argsort(ratio, axis=1, kind="stable")
+        taken = np.take_along_axis(pos, order, axis=1)
+        vs = np.where(taken, v[order], 0.0)
+        cs = np.where(taken, np.take_along_axis(a, order, axis=1), 0.0)
+        cumv = np.concatenate([np.zeros((R, 1)), np.cumsum(vs, axis=1)], axis=1)
+        cumc = np.concatenate([np.zeros((R, 1)), np.cumsum(cs, axis=1)], axis=1)
+        cap = np.inf if ac.cap is None else ac.cap
+        room = np.maximum(cap - A0, 0.0)
+        vals = cumc + self.g_lower(A0[:, None] + cumv)
+        vals = np.where(cumv <= room[:, None] + 1e-9, vals, np.inf)
+        best = vals.min(axis=1)
+        # the envelope's kinks and the cap, inside each row's curve (the minimum of a convex
+        # piecewise-linear function is at a breakpoint of one of its two parts)
+        kinks = self.g_kinks()
+        for i in range(R):
+            top = min(room[i], cumv[i, -1])
+            pts = [x - A0[i] for x in kinks] + ([top] if np.isfinite(top) else [])
+            for x in pts:
+                if 0.0 < x <= top:
+                    c = float(np.interp(x, cumv[i], cumc[i]))
+                    best[i] = min(best[i], c + float(self.g_lower(A0[i] + x)))
+        return base + best
+
+    def g_kinks(self) -> list[float]:
+        """Values where the envelope of g may change slope (pairwise line intersections per term)."""
+        if not hasattr(self, "_kinks"):
+            pts = set()
+            for lines in self.lines_by_term:
+                for i, (s1, c1) in enumerate(lines):
+                    for s2, c2 in lines[i + 1:]:
+                        if abs(s1 - s2) > 1e-15:
+                            pts.add((c2 - c1) / (s1 - s2))
+            self._kinks = sorted(p for p in pts if np.isfinite(p))
+        return self._kinks
+
+    def cheap_bounds(self, duals: Duals) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lb, a, const): lb[h] <= r_h for every hub, with the relaxed costs used."""
+        a, const = self.relaxed_costs(duals)
+        return const + self.knapsack_bounds(a), a, const
+
+    def safe_blocks(self, h: int, a_h: np.ndarray, const_h: float, theta: float) -> np.ndarray:
+        """Blocks that may be in an area of hub h with reduced cost <= theta (boolean mask):
+        const_h + SP+_h(b) + KN-_h <= theta (see the module docstring)."""
+        hb = int(self.hub_block[h])
+        kn = float(self.knapsack_bounds(np.minimum(a_h, 0.0)[None, :], np.array([h]))[0])
+        tiny = 1e-12  # csgraph drops explicit zeros: keep every arc
+        w = np.maximum(a_h, 0.0)[self.arc_cols] + tiny
+        g = csr_matrix((w, (self.arc_rows, self.arc_cols)), shape=(self.n, self.n))
+        sp = dijkstra(g, directed=True, indices=hb) - tiny * self.n
+        keep = const_h + sp + kn <= theta + 1e-9
+        keep[hb] = True
+        return keep
+
+    # ------------------------------------------------------------------ exact
+    def exact(self, h: int, duals: Duals, keep: np.ndarray, time_limit: float,
+              a_row: np.ndarray | None = None) -> "ExactResult":
+        """Hub h's least reduced cost over the kept blocks: by branch and bound over connected sets
+        when the split term is linear in the blocks and the kept set is small, else by the MIP."""
+        linear_split = self.ac.ws == 0 or self.ac.options.coterminous == "strict"
+        if linear_split and int(keep.sum()) <= SEARCH_MAX_BLOCKS:
+            res = ConnectedSearch(self, h, duals, keep).solve(time_limit)
+            if res.status != "stopped":
+                return res
+        pm = PricingModel(self, h, duals, keep, threads=self.threads, seed=self.seed, stop=self.stop)
+        return pm.solve(time_limit)
+
+
+#: Branch and bound over connected sets for kept sets up to this many blocks (else the MIP).
+SEARCH_MAX_BLOCKS = 40
+#: Besides the best, up to this many other negative areas a search meets become columns.
+SEARCH_EXTRA_COLUMNS = 20
+#: Node budget of one branch and bound (beyond it the MIP takes over).
+SEARCH_MAX_NODES = 200_000
+
+
+class ConnectedSearch:
+    """Exact hub-h pricing by branch and bound over the connected sets of kept blocks holding the
+    hub's block, each visited once (include / exclude the first frontier block). A branch is cut
+    when its partial reduced cost plus the continuous knapsack over the blocks it can still reach
+    (with the envelope of g) cannot beat the best area found; monotone rules cut growth. Valid when
+    the split term is linear in the blocks (strict mode: PFAs are blocks; or no split weight)."""
+
+    def __init__(self, pricer: Pricer, h: int, duals: Duals, keep: np.ndarray):
+        ac = pricer.ac
+        self.pricer, self.ac, self.duals, self.h = pricer, ac, duals, h
+        self.hb = int(pricer.hub_block[h])
+        hub_label = pricer.locks[self.hb]
+        self.blocks = [b for b in np.flatnonzero(keep).tolist()
+                       if hub_label is None or pricer.locks[b] in (None, hub_label)]
+        self.kept = set(self.blocks)
+        self.a = ac.cost[:, h] - duals.pi + ac.ws * pricer.n_pfas_block
+        self.v = ac.value
+        self.cap = np.inf if ac.cap is None else ac.cap
+        self.kinks = pricer.g_kinks()
+
+    def knapsack(self, avail: list[int], A0: float) -> float:
+        """min over x in [0,1] of sum a_b x_b + g_lower(A0 + sum v_b x_b), value within the cap."""
+        pr = self.pricer
+        if not avail:
+            return float(pr.g_lower(A0))
+        idx = np.array(avail)
+        a, v = self.a[idx], self.v[idx]
+        base = float(a[(v <= 0) & (a < 0)].sum())
+        pos = v > 0
+        a, v = a[pos], v[pos]
+        order = np.argsort(a / v, kind="stable")
+        cumv = np.concatenate([[0.0], np.cumsum(v[order])])
+        cumc = np.concatenate([[0.0], np.cumsum(a[order])])
+        room = self.cap - A0
+        ok = cumv <= room + 1e-9
+        best = float(np.min((cumc + pr.g_lower(A0 + cumv))[ok])) if ok.any() else np.inf
+        top = min(room, cumv[-1])
+        for x in [k - A0 for k in self.kinks] + ([top] if np.isfinite(top) else []):
+            if 0.0 < x <= top:
+                best = min(best, float(np.interp(x, cumv, cumc)) + float(pr.g_lower(A0 + x)))
+        return base + best
+
+    def solve(self, time_limit: float, collect_below: float | None = None,
+              max_nodes: int = SEARCH_MAX_NODES) -> "ExactResult":
+        """The best area (or, with ``collect_below``, every area whose hub-h reduced cost is at most
+        that value, as columns)."""
+        t0 = time.perf_counter()
+        deadline = t0 + time_limit
+        ac, pr = self.ac, self.pricer
+        collected: list[tuple[int, ...]] = []
+        nb = ac.neighbours
+        mu = self.duals.mu
+        best = [np.inf, None]
+        nodes = [0]
+        stopped = [False]
+        hb = self.hb
+
+        def visit(S: list[int], frontier: list[int], excluded: set[int], partial: float, A: float,
+                  pfas: frozenset, labels: frozenset) -> None:
+            nodes[0] += 1
+            if nodes[0] > max_nodes or (nodes[0] % 256 == 0 and time.perf_counter() > deadline):
+                stopped[0] = True
+                return
+            facts = ac.facts_for(A, len(pfas), labels)
+            if ac.facts_ok(facts):
+                val = partial + float(pr.g_cost(A)) - mu
+                if collect_below is not None and val <= collect_below + 1e-9:
+                    collected.append(tuple(sorted(S)))
+                elif collect_below is None and val < -EPS_RC and len(collected) < SEARCH_EXTRA_COLUMNS:
+                    collected.append(tuple(sorted(S)))  # more negative areas than the best: fewer rounds
+                if val < best[0] - 1e-12:
+                    best[0], best[1] = val, tuple(sorted(S))
+            if not frontier or not ac.can_grow(facts):
+                return
+            inS = set(S)
+            # blocks a superset can still reach: through kept, not excluded blocks
+            avail = []
+            seen = set(inS)
+            stack = list(frontier)
+            seen.update(stack)
+            while stack:
+                u = stack.pop()
+                avail.append(u)
+                for c in nb[u]:
+                    if c in self.kept and c not in seen and c not in excluded:
+                        seen.add(c)
+                        stack.append(c)
+            cut = best[0] - 1e-12 if collect_below is None else collect_below + 1e-9
+            if partial + self.knapsack(avail, A) - mu > cut:
+                return
+            v = frontier[0]
+            rest = frontier[1:]
+            # include v
+            new = [c for c in nb[v] if c in self.kept and c not in inS and c not in excluded and c not in frontier]
+            labels_v = labels | ({pr.locks[v]} - {None})
+            visit(S + [v], rest + new, excluded, partial + float(self.a[v]), A + float(self.v[v]),
+                  pfas | ac.block_pfas[v], frozenset(labels_v))
+            if stopped[0]:
+                return
+            # exclude v
+            visit(S, rest, excluded | {v}, partial, A, pfas, labels)
+
+        start = [c for c in nb[hb] if c in self.kept]
+        visit([hb], start, set(), float(self.a[hb]), float(self.v[hb]), ac.block_pfas[hb],
+              frozenset({pr.locks[hb]} - {None}))
+        secs = time.perf_counter() - t0
+        if stopped[0]:
+            return ExactResult("stopped", [], None, -np.inf, secs, nodes[0])
+        if collect_below is not None:
+            return ExactResult("optimal", [pr.column(S) for S in collected], best[0], best[0], secs, nodes[0])
+        if best[1] is None:
+            return ExactResult("infeasible", [], None, np.inf, secs, nodes[0])
+        cols = [pr.column(best[1])] + [pr.column(S) for S in collected if S != best[1]]
+        return ExactResult("optimal", cols, best[0], best[0], secs, nodes[0])
+
+
+class ExactResult:
+    def __init__(self, status: str, columns: list[Column], value: float | None, bound: float, seconds: float,
+                 rounds: int):
+        self.status = status  # optimal | stopped | infeasible
+        self.columns = columns
+        self.value = value  # hub-h reduced cost of the best area found (None: none)
+        self.bound = bound  # valid lower bound on the restricted hub-h minimum
+        self.seconds = seconds
+        self.rounds = rounds
+
+
+class PricingModel:
+    """The hub-h pricing MIP over the kept blocks (see the module docstring). Rules add rows through
+    :meth:`value_at_least`, :meth:`value_at_most`, :meth:`pfas_at_most`, :meth:`at_most_one_label`."""
+
+    def __init__(self, pricer: Pricer, h: int, duals: Duals, keep: np.ndarray, *, threads=None, seed=0,
+                 stop=None):
+        self.pricer = pricer
+        ac = pricer.ac
+        self.ac = ac
+        self.h = h
+        self.hb = int(pricer.hub_block[h])
+        hub_label = pricer.locks[self.hb]
+        blocks = [b for b in np.flatnonzero(keep).tolist()
+                  if hub_label is None or pricer.locks[b] in (None, hub_label)]
+        if ac.cap is not None:
+            blocks = [b for b in blocks if b == self.hb or self.ac.value[self.hb] + ac.value[b] <= ac.cap + 1e-6]
+        # only blocks connected to the hub inside the kept set
+        sub = ac.blocks.graph.subgraph(blocks)
+        reach = nx.node_connected_component(sub, self.hb)
+        self.blocks = sorted(reach)
+        self.col_of = {b: i for i, b in enumerate(self.blocks)}
+        self.duals = duals
+        hp = new_highs(threads=threads, seed=seed, stop=stop, small_mip=True)
+        hp.setOptionValue("mip_rel_gap", 1e-9)
+        hp.setOptionValue("mip_abs_gap", 1e-9)
+        self.hp = hp
+        nb = len(self.blocks)
+        cost = ac.cost[self.blocks, h] - duals.pi[self.blocks]
+        self.const = -duals.mu
+        lower = np.zeros(nb)
+        upper = np.ones(nb)
+        lower[self.col_of[self.hb]] = 1.0
+        hp.addCols(nb, cost, lower, upper, 0, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        hp.changeColsIntegrality(nb, np.arange(nb, dtype=np.int32), np.full(nb, highspy.HighsVarType.kInteger))
+        self.ncols = nb
+        self.value_coef = ac.value[self.blocks]
+        # value terms: one epigraph variable per term
+        for lines in pricer.lines_by_term:
+            t = self._new_col(1.0, -INF, INF)
+            for s, c in lines:
+                # t - s * A >= c
+                idx = [t] + list(range(nb))
+                vals = [1.0] + list(-s * self.value_coef)
+                self._row(idx, vals, c, INF)
+        # PFA indicators: needed for the split term and PFA limits when blocks may share a PFA
+        self.z: dict[int, int] = {}
+        disjoint = all(len(ac.block_pfas[b]) >= 1 for b in self.blocks) and ac.options.coterminous == "strict"
+        self.pfas_disjoint = disjoint
+        if ac.ws and not disjoint:
+            self._pfa_indicators(ac.ws)
+        elif ac.ws:
+            for i, b in enumerate(self.blocks):
+                hp.changeColCost(i, float(cost[i]) + ac.ws * len(ac.block_pfas[b]))
+        for rule in ac.rules:
+            rule.pricing_rows(self)
+        # single-block separator cuts: a block other than the hub needs a chosen neighbour
+        for b in self.blocks:
+            if b == self.hb:
+                continue
+            nbrs = [self.col_of[c] for c in ac.neighbours[b] if c in self.col_of]
+            self._row([self.col_of[b]] + nbrs, [1.0] + [-1.0] * len(nbrs), -INF, 0.0)
+        self._flow()
+
+    def _flow(self) -> None:
+        """Single-commodity flow from the hub: every chosen block consumes one unit, flow only
+        along arcs between chosen blocks. One MIP, no cut rounds (their restarts cost more)."""
+        ac = self.ac
+        nb = len(self.blocks)
+        big = float(nb - 1)
+        arcs = [(self.col_of[u], self.col_of[v]) for u in self.blocks for v in ac.neighbours[u] if v in self.col_of]
+        first = self.ncols
+        m = len(arcs)
+        if not m:
+            return
+        self.hp.addCols(m, np.zeros(m), np.zeros(m), np.full(m, big), 0, np.zeros(0, dtype=np.int32),
+                        np.zeros(0, dtype=np.int32), np.zeros(0))
+        self.ncols += m
+        into: dict[int, list[int]] = {}
+        out: dict[int, list[int]] = {}
+        for j, (u, v) in enumerate(arcs):
+            out.setdefault(u, []).append(first + j)
+            into.setdefault(v, []).append(first + j)
+            # f_uv <= big * x_v and <= big * x_u
+            self._row([first + j, v], [1.0, -big], -INF, 0.0)
+            self._row([first + j, u], [1.0, -big], -INF, 0.0)
+        root = self.col_of[self.hb]
+        for i in range(nb):
+            if i == root:
+                continue
+            idx = into.get(i, []) + out.get(i, []) + [i]
+            vals = [1.0] * len(into.get(i, [])) + [-1.0] * len(out.get(i, [])) + [-1.0]
+            self._row(idx, vals, 0.0, 0.0)
+
+    # -------------------------------------------------------------- model pieces
+    def _new_col(self, cost: float, lo: float, up: float) -> int:
+        self.hp.addCol(cost, lo, up, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
+        self.ncols += 1
+        return self.ncols - 1
+
+    def _row(self, idx, vals, lo, up) -> None:
+        self.hp.addRow(lo, up, len(idx), np.array(idx, dtype=np.int32), np.array(vals, dtype=float))
+
+    def _pfa_indicators(self, cost: float) -> None:
+        ac = self.ac
+        for i, b in enumerate(self.blocks):
+            for p in sorted(ac.block_pfas[b]):
+                if p not in self.z:
+                    self.z[p] = self._new_col(cost, 0.0, 1.0)
+                self._row([self.z[p], i], [1.0, -1.0], 0.0, INF)
+
+    def value_at_least(self, floor: float) -> None:
+        self._row(list(range(len(self.blocks))), list(self.value_coef), floor - 1e-6, INF)
+
+    def value_at_most(self, cap: float) -> None:
+        self._row(list(range(len(self.blocks))), list(self.value_coef), -INF, cap + 1e-6)
+
+    def pfas_at_most(self, n: int) -> None:
+        ac = self.ac
+        if self.pfas_disjoint:
+            self._row(list(range(len(self.blocks))), [float(len(ac.block_pfas[b])) for b in self.blocks], -INF, n)
+            return
+        if not self.z:
+            self._pfa_indicators(0.0)
+        zs = sorted(self.z.values())
+        self._row(zs, [1.0] * len(zs), -INF, n)
+
+    def at_most_one_label(self) -> None:
+        locks = self.pricer.locks
+        by_label: dict[str, list[int]] = {}
+        for i, b in enumerate(self.blocks):
+            if locks[b] is not None:
+                by_label.setdefault(locks[b], []).append(i)
+        if len(by_label) <= 1:
+            return
+        ys = []
+        for lab in sorted(by_label):
+            y = self._new_col(0.0, 0.0, 1.0)
+            ys.append(y)
+            for i in by_label[lab]:
+                self._row([y, i], [1.0, -1.0], 0.0, INF)
+        self._row(ys, [1.0] * len(ys), -INF, 1.0)
+
+    # -------------------------------------------------------------- solve
+    def solve(self, time_limit: float) -> ExactResult:
+        t0 = time.perf_counter()
+        deadline = t0 + time_limit
+        hp = self.hp
+        rounds = 0
+        best_cols: list[Column] = []
+        best_val = None
+        bound = -np.inf
+        graph = self.ac.blocks.graph
+        while True:
+            rounds += 1
+            hp.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
+            hp.run()
+            ms = hp.getModelStatus()
+            S = highspy.HighsModelStatus
+            info = hp.getInfo()
+            if ms == S.kInfeasible:
+                return ExactResult("infeasible", best_cols, best_val, np.inf, time.perf_counter() - t0, rounds)
+            b = info.mip_dual_bound
+            round_bound = float(b) + self.const if abs(b) < 1e30 else -np.inf
+            has = info.primal_solution_status == 2
+            if not has:
+                return ExactResult("stopped", best_cols, best_val, round_bound, time.perf_counter() - t0, rounds)
+            x = np.asarray(hp.getSolution().col_value)[:len(self.blocks)]
+            chosen = [self.blocks[i] for i in range(len(self.blocks)) if x[i] > 0.5]
+            comps = list(nx.connected_components(graph.subgraph(chosen)))
+            hub_comp = next(c for c in comps if self.hb in c)
+            # the hub's component is itself a connected area: a column in any case
+            if self.ac.area_ok(hub_comp):
+                col = self.pricer.column(hub_comp)
+                best_cols.append(col)
+                rc = self.pricer.reduced_cost(col, self.duals)
+                best_val = rc if best_val is None else min(best_val, rc)
+            if len(comps) == 1:
+                status = "optimal" if ms == S.kOptimal else "stopped"
+                obj = float(info.objective_function_value) + self.const
+                best_val = obj if best_val is None else min(best_val, obj)
+                return ExactResult(status, best_cols, best_val, round_bound, time.perf_counter() - t0, rounds)
+            if ms != S.kOptimal or time.perf_counter() > deadline:
+                return ExactResult("stopped", best_cols, best_val, round_bound, time.perf_counter() - t0, rounds)
+            for comp in comps:
+                if self.hb in comp:
+                    continue
+                border = {c for u in comp for c in graph.neighbors(u) if c not in comp and c in self.col_of}
+                bidx = [self.col_of[c] for c in sorted(border)]
+                for u in sorted(comp):
+                    self._row([self.col_of[u]] + bidx, [1.0] + [-1.0] * len(bidx), -INF, 0.0)

@@ -1,0 +1,207 @@
+"""The engine against brute force on small grids: every contiguous partition enumerated.
+
+On 3x4 and 4x4 picture grids, every partition into K connected areas that meets the rules is
+listed and costed by :mod:`cpa.objective`; the engine's proven optimum must equal the best of
+them, and every bound the engine reports on the way (its iteration log and its progress events)
+must be at most that optimum.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from cpa.objective import objective_for
+from cpa.optimise import OPTIMALITY_TOLERANCE, Interrupted, SolveOptions, Weights, solve
+from cpa.rules import AreaFacts, area_rules
+from tests.conftest import grid_geography
+
+
+def connected_masks(n: int, nbrs: list[list[int]]) -> list[int]:
+    out = []
+    for mask in range(1, 1 << n):
+        start = (mask & -mask).bit_length() - 1
+        seen = 1 << start
+        stack = [start]
+        while stack:
+            u = stack.pop()
+            for v in nbrs[u]:
+                if mask >> v & 1 and not seen >> v & 1:
+                    seen |= 1 << v
+                    stack.append(v)
+        if seen == mask:
+            out.append(mask)
+    return out
+
+
+def brute_force(geo, values, options: SolveOptions) -> float | None:
+    """The least objective over every partition of the units into K connected areas within the rules."""
+    codes = geo.codes
+    n = len(codes)
+    idx = geo.index_of
+    graph = geo.graph()
+    nbrs = [[idx[v] for v in graph.neighbors(u)] for u in codes]
+    ob = objective_for(geo, values, options)
+    rules = area_rules(options, values.total)
+    # units that must share an area (strict: PFA; keep-whole groups; same lock label)
+    together: list[set[int]] = []
+    if options.coterminous == "strict":
+        together += [{idx[u] for u in m} for m in geo.pfa_members.values()]
+    for name in options.keep_whole:
+        together.append({idx[u] for u in geo.group(name)[1]})
+    labels = {}
+    for lad, lab in options.locks:
+        labels[idx[lad]] = lab
+    for lab in set(labels.values()):
+        together.append({u for u, l in labels.items() if l == lab})
+    cost = {}
+    for mask in connected_masks(n, nbrs):
+        units = [i for i in range(n) if mask >> i & 1]
+        s = set(units)
+        if any(g & s and not g <= s for g in together):
+            continue
+        labs = frozenset(labels[u] for u in units if u in labels)
+        facts = AreaFacts(float(ob.v[units].sum()), len(set(ob.unit_pfa[units].tolist())), labs)
+        if all(r.area_ok(facts) for r in rules):
+            cost[mask] = ob.area_cost(units)[0]
+    by_low: dict[int, list[int]] = {}
+    for mask in cost:
+        by_low.setdefault((mask & -mask).bit_length() - 1, []).append(mask)
+    best = [np.inf]
+    full = (1 << n) - 1
+
+    def rec(rem: int, parts: int, acc: float) -> None:
+        if acc >= best[0]:
+            return
+        if rem == 0:
+            if parts == options.k:
+                best[0] = acc
+            return
+        if parts == options.k:
+            return
+        low = (rem & -rem).bit_length() - 1
+        for mask in by_low.get(low, []):
+            if mask & ~rem == 0:
+                rec(rem & ~mask, parts + 1, acc + cost[mask])
+
+    rec(full, 0, 0.0)
+    return None if not np.isfinite(best[0]) else best[0] + ob.constant
+
+
+def random_values(rows: int, cols: int, seed: int) -> list[list[float]]:
+    rng = random.Random(seed)
+    return [[float(rng.randint(1, 9)) for _ in range(cols)] for _ in range(rows)]
+
+
+GRID34 = ["AABB", "AABC", "DDCC"]
+GRID44 = ["AABB", "AABB", "CCDD", "CCDD"]
+
+CASES = [
+    # (layout, value seed, options)
+    (GRID34, 1, dict(k=2, coterminous="strict")),
+    (GRID34, 2, dict(k=3, coterminous="strict")),
+    (GRID34, 3, dict(k=2, coterminous="soft")),
+    (GRID34, 4, dict(k=3, coterminous="soft")),
+    (GRID34, 5, dict(k=4, coterminous="soft")),
+    (GRID34, 6, dict(k=3, coterminous="off")),
+    (GRID34, 7, dict(k=5, coterminous="off")),
+    (GRID34, 8, dict(k=3, coterminous="off", min_value_m=12e-6)),
+    (GRID34, 9, dict(k=3, coterminous="soft", max_value_m=25e-6)),
+    (GRID34, 10, dict(k=3, coterminous="off", max_pfas=2)),
+    (GRID34, 11, dict(k=3, coterminous="soft", locks=(("r0c0", "north"), ("r2c3", "south")))),
+    (GRID34, 12, dict(k=2, coterminous="off", keep_whole=("Group C",), weights=Weights(travel=2.0, balance=0.5))),
+    (GRID44, 13, dict(k=2, coterminous="off")),
+    (GRID44, 14, dict(k=4, coterminous="strict")),
+    (GRID44, 15, dict(k=3, coterminous="soft", weights=Weights(split=1.0))),
+]
+
+
+#: A few cases run in the fast suite; all of them with -m slow.
+FAST = {1, 4, 8, 11}
+
+
+@pytest.mark.parametrize("layout,seed,kwargs", [
+    pytest.param(*case, marks=() if case[1] in FAST else pytest.mark.slow) for case in CASES])
+def test_engine_optimum_equals_brute_force(layout, seed, kwargs):
+    rows, cols = len(layout), len(layout[0])
+    geo, values = grid_geography(layout, random_values(rows, cols, seed))
+    opts = SolveOptions(time_limit=60, **kwargs)
+    expected = brute_force(geo, values, opts)
+    assert expected is not None
+    events = []
+    r = solve(geo, values, opts, progress=events.append)
+    rep = r.report
+    assert rep.status == "optimal", rep.iterations
+    assert rep.objective == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    assert rep.gap <= OPTIMALITY_TOLERANCE
+    bounds = [e["bound"] for e in rep.iterations if e["event"] == "bound"]
+    bounds += [e.bound for e in events if e.bound is not None]
+    assert bounds, "a proven plan has a bound"
+    assert max(bounds) <= expected + 1e-9 * max(1.0, abs(expected))
+
+
+def test_optimal_only_within_tolerance():
+    """Every report obeys: optimal => gap <= 1e-6 and bound <= objective; otherwise not proven."""
+    geo, values = grid_geography(GRID34, random_values(3, 4, 21))
+    for k in (2, 3):
+        r = solve(geo, values, SolveOptions(k=k, coterminous="off", time_limit=30))
+        rep = r.report
+        if rep.status == "optimal":
+            assert rep.gap is not None and rep.gap <= OPTIMALITY_TOLERANCE and rep.proven_optimal
+            assert rep.bound <= rep.objective + 1e-9
+        else:
+            assert not rep.proven_optimal
+
+
+def big_grid(n: int = 12, seed: int = 3):
+    layout = ["".join("ABCD"[(r // (n // 2)) * 2 + (c // (n // 2))] for c in range(n)) for r in range(n)]
+    return grid_geography(layout, random_values(n, n, seed))
+
+
+def test_interrupt_keeps_the_best_plan():
+    """stop set after the first plan exists: status interrupted, a valid plan, bound <= objective."""
+    geo, values = big_grid()
+    stop = threading.Event()
+    seen = []
+
+    def progress(e):
+        seen.append(e)
+        if e.objective is not None:
+            threading.Timer(0.5, stop.set).start()
+
+    t0 = time.perf_counter()
+    r = solve(geo, values, SolveOptions(k=6, coterminous="off", time_limit=120), progress=progress, stop=stop)
+    assert time.perf_counter() - t0 < 60
+    rep = r.report
+    assert rep.status in ("interrupted", "optimal")
+    assert r.plan is not None and r.plan.k == 6
+    assert r.scorecard.summary["all_contiguous"]
+    if rep.bound is not None:
+        assert rep.bound <= rep.objective + 1e-9
+
+
+def test_interrupt_before_any_plan_raises():
+    geo, values = big_grid()
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Interrupted):
+        solve(geo, values, SolveOptions(k=6, coterminous="off", min_value_m=1e-6, time_limit=60), stop=stop)
+
+
+def test_time_limit_is_honoured_and_progress_is_live():
+    geo, values = big_grid(14, 5)
+    limit = 4.0
+    stamps = []
+    t0 = time.perf_counter()
+    r = solve(geo, values, SolveOptions(k=7, coterminous="soft", time_limit=limit),
+              progress=lambda e: stamps.append(time.perf_counter()))
+    took = time.perf_counter() - t0
+    assert took <= limit + max(0.05 * limit, 5.0)
+    assert r.plan is not None and r.report.wall_seconds <= limit + 5.0
+    # a progress event at least every ~2 s (3 s allowed on a loaded machine)
+    gaps = np.diff([t0] + stamps)
+    assert len(stamps) >= 2 and gaps.max() <= 3.0
