@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import CpaError
+from ..options import check_jobs
 from .app import main
 from .common import (build_solve_options, geography_options, load_inputs, note, output_options, print_document,
                      solve_options, with_codes)
@@ -43,14 +43,15 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundari
     on a running one with --scheduler, as for grid.
     """
     from ..compare import parse_k_values, reference_points, render_sweep, sweep_results
+    from ..io import atomic
     from ..io.safe import csv_text
     from ..progress import LiveStatus, highs_banner_to_stderr
     from ..render.outputs import write_sweep
 
     ks = parse_k_values(k_specs)
     map_ks = parse_k_values(map_specs)
-    if jobs is not None and jobs < 1:
-        raise CpaError(f"--jobs must be at least 1, got {jobs}", "e.g. --jobs 2")
+    jobs = check_jobs(jobs)
+    atomic.check_folder(out_dir, ("sweep.csv",))  # now, not after the solves
     base = build_solve_options(ks[0], **rules)
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
                               snap, sliver, value_model, values_file, total, quiet=quiet)
