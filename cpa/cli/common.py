@@ -221,8 +221,9 @@ class StopRequest(threading.Event):
         return EXIT_SIGTERM if self.signum == signal.SIGTERM else EXIT_SIGINT
 
     @property
-    def name(self) -> str:
-        return "SIGTERM" if self.signum == signal.SIGTERM else "Ctrl-C"
+    def what(self) -> str:
+        """How the run ended, in the words of every other interrupt's last line."""
+        return "terminated (SIGTERM)" if self.signum == signal.SIGTERM else "interrupted"
 
 
 @contextlib.contextmanager

@@ -73,6 +73,6 @@ def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_c
     note(quiet, "wrote " + ", ".join(str(p) for p in paths))
     if stop.is_set():
         # Interrupted, but a plan was kept: say so, and exit as an interrupt (not a failure, not a success).
-        click.echo(f"cpa: stopped by {stop.name}; kept the best plan found ({result.report.status}); "
+        click.echo(f"cpa: {stop.what}; kept the best plan found ({result.report.status}); "
                    f"wrote {out_dir}", err=True)
         raise SystemExit(stop.exit_code)

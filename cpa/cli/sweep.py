@@ -85,6 +85,6 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundari
                                                if results else ""))
     if stop.is_set():
         not_run = [int(k) for k, s in zip(df["K"], df["status"]) if s == "not_run"]
-        click.echo(f"cpa: stopped by {stop.name}; kept {len(results)} K with plans"
+        click.echo(f"cpa: {stop.what}; kept {len(results)} K with plans"
                    + (f", not run: K={', '.join(map(str, not_run))}" if not_run else ""), err=True)
         raise SystemExit(stop.exit_code)

@@ -199,11 +199,12 @@ class _WorkerStop:
     """On a worker: a local event set when the client's Dask event is (polled twice a second)."""
 
     def __init__(self, name: str):
-        from distributed import Event
+        from distributed import Event, get_client
 
         self.local = threading.Event()
         self.finished = threading.Event()
-        remote = Event(name)
+        # The task's client, given explicitly: the poll thread has no Dask context of its own.
+        remote = Event(name, client=get_client())
 
         def poll():
             while not self.finished.is_set() and not self.local.is_set():
