@@ -8,8 +8,8 @@ import click
 
 from ..errors import CpaError
 from .app import main
-from .common import (build_solve_options, explicit, geography_options, load_inputs, note, output_options,
-                     print_document, solve_options, with_codes)
+from .common import (build_solve_options, explicit, geography_options, live_progress, load_inputs, note,
+                     output_options, print_document, raise_interrupt, solve_options, stop_on_signals, with_codes)
 
 
 @main.command("compare")
@@ -47,7 +47,9 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
     from ..compare.table import display_rows
     from ..io.safe import csv_text
     from ..progress import LiveStatus, highs_banner_to_stderr
-    from ..render.outputs import write_comparison
+    from ..io import atomic
+    from ..io.safe import markdown_cell
+    from ..render.outputs import option_dirs, write_comparison
     from ..render.text import markdown_table
 
     title = description = None
@@ -74,11 +76,15 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
         flags = {"min_value_m": base.min_value_m, "max_share_pct": base.max_share_pct,
                  "max_value_m": base.max_value_m}
     out_dir = out_dir or "compare"
+    # Refuse an output folder that cannot take the files now, not after the solves.
+    dirs = option_dirs(o.name for o in options).values()
+    atomic.check_folder(out_dir, ["comparison.csv", "comparison.md", "report.html", "map.html"]
+                        + [f"{d}/{f}" for d in dirs for f in ("plan.csv", "plan.geojson", "run.json")])
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
                               snap, sliver, value_model, values_file, total, quiet=quiet)
     options = [replace(o, solve=with_codes(o.solve, geo)) if o.solve is not None else o for o in options]
     highs_banner_to_stderr(quiet)
-    with LiveStatus(quiet=quiet) as live:
+    with LiveStatus(quiet=quiet) as live, stop_on_signals() as stop:
         live.update(phase="comparing", done=0, total=len(options))
 
         def progress(text: str) -> None:
@@ -86,7 +92,10 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
             if "solving" not in text:
                 live.update(done=(live.status.done or 0) + 1)
 
-        result = compare(options, geo, values, **flags, progress=progress)
+        result = compare(options, geo, values, **flags, progress=progress, solve_progress=live_progress(live),
+                         stop=stop)
+    if result.table.empty:
+        raise_interrupt(stop)  # stopped before anything finished: nothing to keep
     paths = write_comparison(result, geo, values, out_dir, title=title, description=description)
     trusts = geo.references.get("trusts35")
     notes = commentary(result, None if trusts is None else int(trusts["area"].nunique()))
@@ -96,9 +105,13 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
     elif fmt == "csv":
         click.echo(csv_text(result.table), nl=False)
     elif fmt == "markdown":
-        click.echo(markdown_table(*display_rows(result.table)) + "\n\n" + "\n".join(f"- {n}" for n in notes))
+        click.echo(markdown_table(*display_rows(result.table)) + "\n\n" + "\n".join(f"- {markdown_cell(n)}" for n in notes))
     else:
         click.echo(render_table(result.table), nl=False)
         for line in notes:
             click.echo(f"- {line}")
     note(quiet, f"wrote {len(paths)} files to {out_dir}; open {Path(out_dir) / 'report.html'}")
+    if stop.is_set():
+        click.echo(f"cpa: {stop.what}; kept {len(result.table)} finished option(s)"
+                   + (f", not run: {', '.join(result.not_run)}" if result.not_run else ""), err=True)
+        raise SystemExit(stop.exit_code)

@@ -68,8 +68,8 @@ def _cell(col: str, x, row) -> str:
         return FORMATS[col].format(x)
     if col == "all_contiguous":
         return "yes" if x else "NO"
-    if col == "status" and x == "feasible":
-        return "feasible, gap unknown" if pd.isna(row["gap"]) else f"feasible, gap {row['gap']:.2%}"
+    if col == "status" and x in ("feasible", "interrupted"):
+        return f"{x}, gap unknown" if pd.isna(row["gap"]) else f"{x}, gap {row['gap']:.2%}"
     return str(x)
 
 
@@ -93,7 +93,7 @@ def render_sweep(df: pd.DataFrame) -> str:
                "trusts split", "note"]
     rows = []
     for _, r in df.iterrows():
-        if r["status"] in ("optimal", "feasible"):
+        if r["status"] in ("optimal", "feasible", "interrupted"):
             rows.append([str(r["K"]), r["status"], "–" if pd.isna(r["gap"]) else f"{r['gap']:.2%}",
                          f"{r['seconds']:.1f}", f"{r['mean_travel_km']:.1f}", f"{r['value_cv']:.3f}",
                          f"{r['value_ratio']:.2f}", f"{r['value_min_m']:,.1f}", str(r["pfas_split"]),
