@@ -90,6 +90,10 @@ BOUND_EVERY_LAD, EXACT_SHARE_LAD = 30.0, 0.5
 #: LAD level: when heuristic pricing finds fewer columns than this, the hub models of the
 #: PARTIAL_HUBS hubs of most negative last bound price too, for at most PARTIAL_SECONDS.
 FEW_COLUMNS, PARTIAL_HUBS, PARTIAL_SECONDS = 10, 40, 10.0
+#: LAD level: the compact LP (duals for the bound) gets at most this share of the time left.
+COMPACT_SHARE = 0.5
+#: LAD level subgradient ascent: first Polyak factor, rounds without progress before halving it, smallest factor.
+SUBGRADIENT_START, SUBGRADIENT_PATIENCE, SUBGRADIENT_MIN = 0.1, 2, 1e-3
 #: LAD level: share of the time left given to recombination right after the seeds.
 IMPROVE_FIRST_SHARE = 0.35
 #: Recombination draws up to this many spanning trees per pair of areas.
@@ -165,6 +169,7 @@ class Engine:
         self.pool: list[tuple[float, list, str]] = []  # every valid plan offered: (objective, areas, source)
         self.infeasible = False
         self.pricer = Pricer(ac, threads=threads, seed=seed, stop=stop)
+        self._compact = None  # LAD level: (thread, result box) of the compact LP
         self.hub_models: dict = {}  # LAD level: hub -> separator.HubModel, kept between rounds
         self.hub_bounds: np.ndarray | None = None  # the last lower bound of every hub's minimum
         self.incumbent: list[tuple[int, ...]] | None = None
@@ -349,13 +354,122 @@ class Engine:
         blocks; an area's reduced cost is at least its hub's minimum, so the plan costs at least
         sum(pi) + K mu + the sum of K per-block minima, the smallest K of them in the worst case.
         (K times the least one, the textbook bound, is never larger.)"""
-        per_block = np.full(self.ac.n, np.inf)
-        np.minimum.at(per_block, self.pricer.hub_block, np.asarray(hub_bounds, dtype=float))
-        smallest = np.sort(per_block)[:self.k]
+        smallest = np.asarray(hub_bounds, dtype=float)[self.k_smallest_hubs(hub_bounds)]
         if np.any(np.isneginf(smallest)):
             return -np.inf
         # +inf (fewer than K blocks hold a hub of any feasible area) proves that no plan exists
         return float(duals.pi.sum() + self.k * duals.mu + smallest.sum()) + self.ac.offset()
+
+    def k_smallest_hubs(self, hub_bounds: np.ndarray) -> np.ndarray:
+        """The hubs of the K smallest per-block minima of ``hub_bounds`` (one hub per block)."""
+        hb = self.pricer.hub_block
+        hub_bounds = np.asarray(hub_bounds, dtype=float)
+        order = np.lexsort((np.arange(len(hub_bounds)), hub_bounds))
+        chosen, seen = [], set()
+        for h in order.tolist():
+            if hb[h] not in seen:
+                seen.add(hb[h])
+                chosen.append(h)
+                if len(chosen) == self.k:
+                    break
+        return np.array(chosen, dtype=int)
+
+    def _start_compact(self) -> None:
+        """Solve the compact LP (:mod:`.compact`) in a daemon thread; :meth:`lad_bound` joins it."""
+        from .compact import compact_duals
+
+        box: dict = {}
+        limit = max(COMPACT_SHARE * self.left(), 0.05)
+        done = threading.Event()  # set when the engine no longer waits for it
+        outer = self.stop
+
+        class _Either:
+            def is_set(self):
+                return done.is_set() or (outer is not None and outer.is_set())
+
+        def work():
+            try:
+                box["out"] = compact_duals(self.ac, self.k, time_limit=limit, threads=self.threads, seed=self.seed,
+                                           stop=_Either())
+            except Exception as exc:  # noqa: BLE001 - the bound then starts from other duals
+                box["error"] = repr(exc)
+
+        thread = threading.Thread(target=work, name="cpa-compact-lp", daemon=True)
+        thread.start()
+        self._compact = (thread, box)
+        self._compact_done = done
+
+    def lad_bound(self, until: float) -> None:
+        r"""LAD level: the Lagrangian bound :meth:`lagrangian_bound` with the hub models
+        (:mod:`.separator`), maximised over the duals by projected subgradient ascent from the
+        duals of a compact LP (:mod:`.compact`).
+
+        Every evaluation is a valid bound whatever the duals (a full round over every hub is
+        required; a round cut short gives none), so the duals need no care: the compact LP only
+        makes the start good. A supergradient of the bound at :math:`\pi` is
+        :math:`1 - \sum_{h\in H_K} x^h` (:math:`H_K` the K hubs of the smallest per-block minima,
+        :math:`x^h` their LP points); the step is Polyak's, :math:`\lambda (UB - L)/\|g\|^2`,
+        with :math:`\lambda` halved (and the best duals restored) after
+        :data:`SUBGRADIENT_PATIENCE` rounds without a better bound. Areas near the hub models'
+        LP points join the master; the restricted master MIP runs every :data:`MIP_EVERY` s."""
+        pr = self.pricer
+        self.report("bound: compact LP duals")
+        if self._compact is None:
+            self._start_compact()
+        thread, box = self._compact
+        thread.join(max(until - time.perf_counter(), 0.0))
+        self._compact_done.set()
+        out = box.get("out")
+        if out is None:
+            self.log.append({"event": "compact LP", "status": box.get("error", "not solved in time"),
+                             "seconds": round(self.elapsed(), 3)})
+            if self.incumbent is None:
+                return
+            pi = self.master.fair_duals(self.incumbent, [pr.column(a).cost for a in self.incumbent])
+        else:
+            pi = out[0]
+            self.log.append({"event": "compact LP", "seconds_taken": round(out[1], 3),
+                             "seconds": round(self.elapsed(), 3)})
+        best_lb, best_pi = -np.inf, pi.copy()
+        lam, stall, rounds = SUBGRADIENT_START, 0, 0
+        order = np.arange(pr.H)
+        last_mip = time.perf_counter()
+        while not self.stopped() and time.perf_counter() < until and not self.closed():
+            duals = Duals(pi, 0.0)
+            self.report("bound: hub models")
+            bounds, cols = self.hub_round(duals, order, end=until)
+            if not self.last_round_complete:
+                break
+            rounds += 1
+            lb = self.lagrangian_bound(duals, bounds)
+            self.master.add([c for _, c in cols])
+            if self._bound_step(lb, "Lagrangian bound (hub models with separator cuts, subgradient duals)"):
+                return
+            if lb > best_lb + 1e-9:
+                best_lb, best_pi, stall = lb, pi.copy(), 0
+            else:
+                stall += 1
+                if stall >= SUBGRADIENT_PATIENCE:
+                    lam, stall, pi = lam / 2.0, 0, best_pi.copy()
+            self.log.append({"event": "subgradient", "round": rounds, "bound": lb, "step": lam,
+                             "seconds": round(self.elapsed(), 3)})
+            if lam < SUBGRADIENT_MIN:
+                break
+            sel = self.k_smallest_hubs(bounds)
+            g = np.ones(self.ac.n)
+            for h in sel.tolist():
+                x = getattr(self.hub_models.get(int(h)), "last_x", None)
+                if x is not None:
+                    g[self.hub_models[int(h)].blocks] -= x
+            norm = float(g @ g)
+            if norm < 1e-12 or not np.isfinite(self.incumbent_obj):
+                break
+            pi = pi + lam * max(self.incumbent_obj - lb, 1e-6) / norm * g
+            # order the next round by this round's bounds: the most negative hubs first
+            order = np.argsort(bounds, kind="stable")
+            if time.perf_counter() - last_mip >= MIP_EVERY:
+                self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
+                last_mip = time.perf_counter()
 
     def hub_round(self, duals: Duals, hubs, end: float, exact_share: float = 0.0) -> tuple[np.ndarray, list]:
         """LAD level: the hub models (:mod:`.separator`) of ``hubs`` under ``duals``: the LP bound with
@@ -477,6 +591,10 @@ class Engine:
                     self.hub_bounds = bounds
                     last_bound = time.perf_counter()
                     lb = self.lagrangian_bound(duals, bounds)
+                    self.log.append({"event": "lagrangian", "bound": lb, "complete": self.last_round_complete,
+                                     "negative_hubs": int((bounds < -EPS_RC).sum()),
+                                     "least": float(np.min(bounds)), "lp": sol.objective + self.ac.offset(),
+                                     "seconds": round(self.elapsed(), 3)})
                     cols = cols + more
                     if self._bound_step(lb, "Lagrangian bound (hub models with separator cuts)"):
                         break
@@ -654,15 +772,22 @@ class Engine:
         if self.enumerated_threshold is not None and not self.stopped():
             self.enumeration_proof()
         if self.ac.n > HUB_MODELS_ABOVE and not self.stopped():
-            # LAD level: recombination improves the seed plans fast, before the long column generation
+            # LAD level: the compact LP for the bound's duals runs in a thread (HiGHS leaves Python's
+            # lock while it solves) while recombination improves the seed plans
+            self._start_compact()
             self.diversify(max_seconds=min(IMPROVE_FIRST_SHARE * self.left(), 90.0))
             self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
         if not self.closed():
-            self.column_generation(self.deadline)
+            if self.ac.n > HUB_MODELS_ABOVE:
+                self.lad_bound(self.deadline)
+            else:
+                self.column_generation(self.deadline)
         if self.lp_solved and not self.closed() and self.ac.n <= HUB_MODELS_ABOVE:
             self.reduced_cost_enumeration()
         if not self.stopped() and not self.closed() and not self.infeasible:
             self.integer_plan(max_seconds=max(self.left(), 0.05))
+        if self._compact is not None:
+            self._compact_done.set()  # a compact LP still running stops (its thread ends soon)
         status = "optimal" if self.closed() and (self.gap() or 0.0) <= OPTIMALITY_TOLERANCE else "feasible"
         if self.stop is not None and self.stop.is_set() and status != "optimal":
             status = "interrupted"

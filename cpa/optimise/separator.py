@@ -358,6 +358,7 @@ class HubModel:
         Returns (lower bound, columns)."""
         self.set_duals(duals)
         bound, x = self.lp_bound(deadline)
+        self.last_x = x  # the LP point (a supergradient of the hub's bound in the duals)
         cols = []
         pr = self.pricer
         if x is not None:
