@@ -23,15 +23,22 @@ over every connected area :math:`S` that meets the per-area rules, with
    an *exact round* (:meth:`Engine.exact_round`) computes, for every hub, the
    least reduced cost or a lower bound on it (cheap bounds in a priority queue;
    exact search or MIP only for hubs whose cheap bound is below the best found,
-   each time-sliced). At LAD level the cover duals are kept in a box around a
-   stability centre (boxstep), because the restricted master is very degenerate.
-3. **Bound** (one definition): after an exact round with duals
-   :math:`(\pi,\mu)` and a lower bound :math:`\rho\le\min_S(c_S-\pi(S)-\mu)`,
+   each time-sliced). This is the block level (at most :data:`HUB_MODELS_ABOVE`
+   blocks). At LAD level the restricted master is too degenerate for its duals
+   to give a bound; there the bound comes from :meth:`Engine.lad_bound`: the
+   duals of a compact LP (:mod:`.compact`, solved in a thread while
+   recombination improves the seed plans), each hub's pricing problem bounded
+   by its LP with node-separator cuts (:mod:`.separator`), then subgradient
+   ascent on the duals.
+3. **Bound** (one definition): with duals :math:`(\pi,\mu)` and, for every
+   hub :math:`h`, a lower bound :math:`\rho_h` of its least reduced cost,
 
-   .. math:: LB = \sum_b \pi_b + K\mu + K\min(\rho, 0)
+   .. math:: LB = \sum_b \pi_b + K\mu + \sum_{K \text{ smallest}} \min_{h:\beta(h)=b}\rho_h
 
-   is a Lagrangian bound: valid for any duals, so at every iteration; it is not
-   monotone, so the best so far is kept. Two exact devices give bounds too:
+   (the K smallest per-block minima: a plan's K areas hold their hubs in K
+   distinct blocks) is a Lagrangian bound: valid for any duals, so at every
+   iteration; it is not monotone, so the best so far is kept. Two exact
+   devices give bounds too:
    after a complete seed enumeration up to :math:`\theta` the restricted master
    MIP's optimum :math:`z` is optimal if :math:`z\le\theta`
    (:meth:`Engine.enumeration_proof`), and after the LP is solved at block
@@ -81,15 +88,13 @@ BOUND_EVERY = 20.0
 MIP_EVERY = 15.0
 #: Time slice of one hub's exact pricing MIP (its dual bound is used if it stops).
 EXACT_HUB_SECONDS = 3.0
-#: Above this many blocks (LAD level), pricing uses the hub models with separator cuts (see column_generation).
-HUB_MODELS_ABOVE = 80
+#: Above this many blocks (LAD level), the bound comes from the hub models with separator cuts
+#: (:meth:`Engine.lad_bound`), up to HUB_MODELS_AT_MOST blocks: one model per hub, each over every
+#: block, grows as n^2 in time and memory, so larger geographies keep plain column generation
+#: (whose bound is weak) until pricing is restricted by distance (issue 18).
+HUB_MODELS_ABOVE, HUB_MODELS_AT_MOST = 80, 600
 #: An exact pricing round takes at most this share of the time left (at least EXACT_ROUND_MIN s).
 EXACT_ROUND_SHARE, EXACT_ROUND_MIN = 0.3, 5.0
-#: LAD level: seconds between full hub rounds (bounds); share of a full round given to hub MIPs.
-BOUND_EVERY_LAD, EXACT_SHARE_LAD = 30.0, 0.5
-#: LAD level: when heuristic pricing finds fewer columns than this, the hub models of the
-#: PARTIAL_HUBS hubs of most negative last bound price too, for at most PARTIAL_SECONDS.
-FEW_COLUMNS, PARTIAL_HUBS, PARTIAL_SECONDS = 10, 40, 10.0
 #: LAD level: the compact LP (duals for the bound) gets at most this share of the time left.
 COMPACT_SHARE = 0.5
 #: LAD level subgradient ascent: first Polyak factor, rounds without progress before halving it, smallest factor.
@@ -171,7 +176,6 @@ class Engine:
         self.pricer = Pricer(ac, threads=threads, seed=seed, stop=stop)
         self._compact = None  # LAD level: (thread, result box) of the compact LP
         self.hub_models: dict = {}  # LAD level: hub -> separator.HubModel, kept between rounds
-        self.hub_bounds: np.ndarray | None = None  # the last lower bound of every hub's minimum
         self.incumbent: list[tuple[int, ...]] | None = None
         self.incumbent_obj = np.inf
         self.incumbent_from: str | None = None
@@ -543,24 +547,11 @@ class Engine:
         return lambda h: members[comp[int(self.pricer.hub_block[h])]]
 
     def column_generation(self, until: float) -> None:
-        """Column generation until the LP is solved, the gap is closed, or ``until``.
-
-        Block level (at most :data:`HUB_MODELS_ABOVE` blocks): dual simplex on the master, heuristic
-        pricing, and an exact round (:meth:`exact_round`) when the heuristics find nothing or every
-        :data:`BOUND_EVERY` seconds.
-
-        LAD level: the restricted master is highly degenerate, so its LP is solved by the interior
-        point method (central duals, :meth:`.master.Master.use_interior`). Heuristic pricing first;
-        when it finds few columns, the hub models (:meth:`hub_round`) of the hubs whose last bound
-        was most negative price too (their LP points are near-integer areas); every
-        :data:`BOUND_EVERY_LAD` seconds (and when nothing else finds a column) a full hub round over
-        every hub, with MIPs for the most negative, gives the Lagrangian bound."""
-        lad = self.ac.n > HUB_MODELS_ABOVE
-        if lad:
-            self.master.use_interior(True)
+        """Column generation until the LP is solved, the gap is closed, or ``until`` (block level, at
+        most :data:`HUB_MODELS_ABOVE` blocks; LAD level: :meth:`lad_bound`): dual simplex on the
+        master, heuristic pricing, and an exact round (:meth:`exact_round`) when the heuristics find
+        nothing or every :data:`BOUND_EVERY` seconds."""
         last_bound = last_mip = time.perf_counter()
-        if lad:
-            last_bound = -np.inf  # a first bound at once
         it = 0
         while not self.stopped() and time.perf_counter() < until:
             it += 1
@@ -575,46 +566,19 @@ class Engine:
             basis = [c.blocks for c, x in zip(self.master.columns, sol.values) if x > 1e-9]
             cols = cols + self.pricer.improve(basis, duals, rounds=2)
             now = time.perf_counter()
-            if lad:
-                need_bound = now - last_bound >= BOUND_EVERY_LAD
-                if not need_bound and len(cols) < FEW_COLUMNS and self.hub_bounds is not None:
-                    order = np.argsort(self.hub_bounds, kind="stable")[:PARTIAL_HUBS]
-                    _, more = self.hub_round(duals, order, end=min(until, now + PARTIAL_SECONDS))
-                    cols = cols + more
-                    need_bound = not cols
-                if need_bound:
-                    budget = max(EXACT_ROUND_MIN, EXACT_ROUND_SHARE * (until - now))
-                    order = (np.arange(self.pricer.H) if self.hub_bounds is None
-                             else np.argsort(self.hub_bounds, kind="stable"))
-                    bounds, more = self.hub_round(duals, order, end=min(until, now + budget),
-                                                  exact_share=EXACT_SHARE_LAD)
-                    self.hub_bounds = bounds
-                    last_bound = time.perf_counter()
-                    lb = self.lagrangian_bound(duals, bounds)
-                    self.log.append({"event": "lagrangian", "bound": lb, "complete": self.last_round_complete,
-                                     "negative_hubs": int((bounds < -EPS_RC).sum()),
-                                     "least": float(np.min(bounds)), "lp": sol.objective + self.ac.offset(),
-                                     "seconds": round(self.elapsed(), 3)})
-                    cols = cols + more
-                    if self._bound_step(lb, "Lagrangian bound (hub models with separator cuts)"):
-                        break
-                    if self.last_round_complete and not cols and np.all(bounds >= -EPS_RC):
-                        self._lp_solved(sol, duals, float(np.min(bounds)), it)
-                        break
-            else:
-                need_bound = not cols or now - last_bound >= BOUND_EVERY
-                if need_bound:
-                    theta = min([0.0] + [rc for rc, _ in cols])
-                    budget = max(EXACT_ROUND_MIN, EXACT_ROUND_SHARE * (until - now))
-                    rho, more = self.exact_round(duals, theta, sol.objective, max_seconds=min(budget, until - now))
-                    last_bound = time.perf_counter()
-                    lb = self.lagrangian_bound(duals, self.last_hub_bounds)
-                    if self._bound_step(lb, "Lagrangian bound after exact pricing"):
-                        break
-                    cols = cols + [(rc, c) for rc, c in more if rc < -EPS_RC]
-                    if self.last_round_complete and not cols:
-                        self._lp_solved(sol, duals, rho, it)
-                        break
+            need_bound = not cols or now - last_bound >= BOUND_EVERY
+            if need_bound:
+                theta = min([0.0] + [rc for rc, _ in cols])
+                budget = max(EXACT_ROUND_MIN, EXACT_ROUND_SHARE * (until - now))
+                rho, more = self.exact_round(duals, theta, sol.objective, max_seconds=min(budget, until - now))
+                last_bound = time.perf_counter()
+                lb = self.lagrangian_bound(duals, self.last_hub_bounds)
+                if self._bound_step(lb, "Lagrangian bound after exact pricing"):
+                    break
+                cols = cols + [(rc, c) for rc, c in more if rc < -EPS_RC]
+                if self.last_round_complete and not cols:
+                    self._lp_solved(sol, duals, rho, it)
+                    break
             cols.sort(key=lambda t: (t[0], t[1].blocks))
             added = self.master.add([c for _, c in cols[:MAX_NEW_COLUMNS]])
             if self.closed():
@@ -774,11 +738,12 @@ class Engine:
         if self.ac.n > HUB_MODELS_ABOVE and not self.stopped():
             # LAD level: the compact LP for the bound's duals runs in a thread (HiGHS leaves Python's
             # lock while it solves) while recombination improves the seed plans
-            self._start_compact()
+            if self.ac.n <= HUB_MODELS_AT_MOST:
+                self._start_compact()
             self.diversify(max_seconds=min(IMPROVE_FIRST_SHARE * self.left(), 90.0))
             self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
         if not self.closed():
-            if self.ac.n > HUB_MODELS_ABOVE:
+            if HUB_MODELS_ABOVE < self.ac.n <= HUB_MODELS_AT_MOST:
                 self.lad_bound(self.deadline)
             else:
                 self.column_generation(self.deadline)

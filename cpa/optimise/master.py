@@ -119,16 +119,7 @@ class Master:
                   np.arange(na, dtype=np.int32), np.array(art_rows, dtype=np.int32), np.array(signs))
         self.n_art = na
         self.boxed = False
-        self.interior = False
         self.h.setOptionValue("simplex_strategy", 1)  # dual simplex: warm re-solves after adding columns
-
-    def use_interior(self, on: bool = True) -> None:
-        """Solve the LP by HiGHS's interior point method without crossover: duals near the centre
-        of the optimal face (the restricted master is very degenerate at LAD level, and the
-        vertex duals of the simplex method swing from one extreme to another)."""
-        self.h.setOptionValue("solver", "ipm" if on else "choose")
-        self.h.setOptionValue("run_crossover", "off" if on else "on")
-        self.interior = on
 
     def set_box(self, center: np.ndarray | None, delta: float = 0.0) -> None:
         """Stabilise the cover duals in [center - delta, center + delta] (boxstep): the cover rows'
