@@ -421,8 +421,11 @@ class Engine:
         if self._compact is None:
             self._start_compact()
         thread, box = self._compact
-        thread.join(max(until - time.perf_counter(), 0.0))
+        while thread.is_alive() and not self.stopped() and time.perf_counter() < until:
+            thread.join(min(0.2, max(until - time.perf_counter(), 0.0)))
         self._compact_done.set()
+        if self.stopped():
+            return
         out = box.get("out")
         if out is None:
             self.log.append({"event": "compact LP", "status": box.get("error", "not solved in time"),

@@ -55,6 +55,7 @@ def new_highs(*, threads: int | None = None, seed: int = 0, time_limit: float | 
                 event.interrupt()
         h.cbMipInterrupt.subscribe(interrupt)
         h.cbSimplexInterrupt.subscribe(interrupt)
+        h.cbIpmInterrupt.subscribe(interrupt)
     return h
 
 
