@@ -46,7 +46,6 @@ GRACE_S = 300.0
 # ----------------------------------------------------------------- the child
 def worker(case: dict) -> dict:
     """Build the synthetic geography and solve it; the row of the table (no peak memory)."""
-    from bench import first_plan_seconds  # bench/bench.py: same reading of a report
     from cpa.errors import CpaError
     from cpa.optimise import SolveOptions, solve
     from cpa.synthetic import synthetic_geography
@@ -63,8 +62,8 @@ def worker(case: dict) -> dict:
         row.update(status=type(exc).__name__, error=exc.message, solve_s=round(time.perf_counter() - t0, 2))
         return row
     rep = r.report
-    row.update(first_plan_s=first_plan_seconds(rep), status=rep["status"], objective=rep["objective"],
-               bound=rep["bound"], gap=rep["gap"], solve_s=round(time.perf_counter() - t0, 2))
+    row.update(first_plan_s=rep.first_plan_seconds, status=rep.status, objective=rep.objective,
+               bound=rep.bound, gap=rep.gap, solve_s=round(time.perf_counter() - t0, 2))
     return row
 
 
