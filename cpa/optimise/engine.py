@@ -28,8 +28,10 @@ over every connected area :math:`S` that meets the per-area rules, with
 3. **Bound** (one definition): after an exact round with duals
    :math:`(\pi,\mu)` and a lower bound :math:`\rho\le\min_S(c_S-\pi(S)-\mu)`,
 
-   .. math:: LB = \sum_b \pi_b + K\mu + K\min(\rho, 0)
+   .. math:: LB = \sum_b \pi_b + K\mu + \sum_r \sigma_r\,\mathrm{rhs}_r + K\min(\rho, 0)
 
+   (:math:`\sigma_r` the duals of plan-level rows such as ``--small-lots``, each
+   of its row's sign; the reduced cost then includes :math:`-\sum_r\sigma_r a^r_S`)
    is a Lagrangian bound: valid for any duals, so at every iteration; it is not
    monotone, so the best so far is kept. Two exact devices give bounds too:
    after a complete seed enumeration up to :math:`\theta` the restricted master
@@ -69,7 +71,7 @@ from ..errors import CpaError
 from .costs import AreaCosts
 from .heuristics import Partition, chain_search, local_search, recombine
 from .master import Column, Master, solve_restricted_mip
-from .pricing import EPS_RC, SEARCH_MAX_BLOCKS, ConnectedSearch, Duals, Pricer
+from .pricing import EPS_RC, SEARCH_MAX_BLOCKS, ConnectedSearch, Duals, Pricer, plan_rule_duals
 
 #: A plan is optimal when (objective - bound) / |objective| is at most this.
 OPTIMALITY_TOLERANCE = 1e-6
@@ -142,9 +144,6 @@ class Engine:
 
     def __init__(self, ac: AreaCosts, *, solver="highs", t0: float, deadline: float, stop=None, progress=None,
                  threads=None, seed: int = 0, gap: float | None = None):
-        if ac.plan_rules:
-            raise CpaError("plan-level rules are not priced yet, so no valid bound could be proved with them",
-                           "drop the plan-level rule")
         self.ac = ac
         self.k = ac.options.k
         self.solver = solver
@@ -157,7 +156,8 @@ class Engine:
         # Lagrangian bound above that ceiling proves that no plan exists
         self.cost_ceiling = self.k * ac.objective.max_area_cost(len(ac.pfa_ids)) + abs(ac.offset())
         self.master = Master(ac.n, self.k, ac.plan_rules, threads=threads, seed=seed, stop=stop,
-                             artificial_cost=100.0 * self.cost_ceiling + 1.0)
+                             artificial_cost=100.0 * self.cost_ceiling + 1.0,
+                             facts_of=lambda col: ac.facts(col.blocks))
         self.enumerated_threshold: float | None = None
         self.lp_duals = None
         self._recombinations = 0
@@ -247,7 +247,7 @@ class Engine:
         if len(seen) != ac.n:
             return False
         g = ac.blocks.graph
-        return all(nx.is_connected(g.subgraph(a)) and ac.area_ok(a) for a in areas)
+        return all(nx.is_connected(g.subgraph(a)) and ac.area_ok(a) for a in areas) and ac.plan_rules_ok(areas)
 
     def offer(self, areas: list, source: str) -> bool:
         """Take ``areas`` (lists of blocks) as incumbent if valid and better; add them as columns."""
@@ -279,6 +279,10 @@ class Engine:
             self.bound = value
             self.log.append({"event": "bound", "how": how, "bound": value, "seconds": round(self.elapsed(), 3)})
             self.report(force=True)
+
+    def rule_bound(self, duals: Duals) -> float:
+        """sum_r sigma_r rhs_r: the plan rules' part of the Lagrangian bound (issue 13)."""
+        return float(sum(y * r.rhs for r, y in zip(self.ac.plan_rules, duals.rule)))
 
     # ------------------------------------------------------------ column generation
     def exact_round(self, duals: Duals, theta: float, lp_value: float, max_seconds: float) -> tuple[float, list]:
@@ -356,7 +360,7 @@ class Engine:
                 break
             if not self.master.boxed:
                 self.lp_value = sol.objective
-            duals = Duals(sol.cover_duals, sol.k_dual)
+            duals = Duals(sol.cover_duals, sol.k_dual, plan_rule_duals(self.ac.plan_rules, sol.rule_duals))
             self.report("column generation")
             cols = self.pricer.heuristic(duals)
             basis = [c.blocks for c, x in zip(self.master.columns, sol.values) if x > 1e-9]
@@ -369,7 +373,8 @@ class Engine:
                 budget = max(EXACT_ROUND_MIN, share * (until - now))
                 rho, more = self.exact_round(duals, theta, sol.objective, max_seconds=min(budget, until - now))
                 last_bound = time.perf_counter()
-                lb = float(sol.cover_duals.sum() + self.k * sol.k_dual + self.k * min(rho, 0.0)) + self.ac.offset()
+                lb = (float(sol.cover_duals.sum() + self.k * sol.k_dual + self.k * min(rho, 0.0))
+                      + self.rule_bound(duals) + self.ac.offset())
                 if lb > self.cost_ceiling:
                     self.infeasible = True  # every plan would cost less than this bound
                     self.log.append({"event": "infeasible", "bound": lb, "ceiling": self.cost_ceiling})
@@ -485,9 +490,10 @@ class Engine:
         """Block level, after the LP: list every area that can be in a plan cheaper than the
         incumbent and solve the restricted master MIP over them, which is then exact.
 
-        With duals (pi, mu) and rho <= every reduced cost, a plan P costs
-        sum(pi) + K mu + sum_{S in P} rc_S, so a plan cheaper than UB has every rc_S below
-        Delta = UB - sum(pi) - K mu - (K - 1) rho; hub by hub, the branch and bound lists all of them."""
+        With duals (pi, mu, sigma) and rho <= every reduced cost, a plan P within the rules costs at
+        least sum(pi) + K mu + sum_r sigma_r rhs_r + sum_{S in P} rc_S, so a plan cheaper than UB has
+        every rc_S below Delta = UB - sum(pi) - K mu - sum_r sigma_r rhs_r - (K - 1) rho; hub by hub,
+        the branch and bound lists all of them."""
         if self.lp_duals is None or self.incumbent is None or self.stopped():
             return
         pr = self.pricer
@@ -496,7 +502,7 @@ class Engine:
         if self.closed():
             return
         ub = self.incumbent_obj - self.ac.offset()
-        delta = ub - float(duals.pi.sum()) - self.k * duals.mu - (self.k - 1) * min(rho, 0.0)
+        delta = ub - float(duals.pi.sum()) - self.k * duals.mu - self.rule_bound(duals) - (self.k - 1) * min(rho, 0.0)
         self.report("reduced-cost enumeration")
         lb, a, const = pr.cheap_bounds(duals)
         end = time.perf_counter() + max(self.left() * 0.6, 0.05)

@@ -29,7 +29,7 @@ from ..geography import Geography
 from ..metrics import Scorecard, scorecard
 from ..io.plans import read_plan
 from ..plan import Plan
-from ..rules import area_rules
+from ..rules import area_rules, plan_rules
 from ..values import ContractValues
 from . import sketch as sk
 from .blocks import build_blocks, check_feasibility
@@ -141,10 +141,33 @@ def _reference_columns(geo, ac: AreaCosts, engine: Engine) -> None:
             engine.offer(list(areas.values()), f"reference plan {name}")
 
 
+def rule_seeking(ac: AreaCosts) -> AreaCosts:
+    """``ac`` with each plan rule's areas rewarded (``--small-lots``: every small lot earns more than
+    any area costs), so that greedy merging keeps as many of them as it can: seeds that meet the rule."""
+    import copy
+
+    reward = ac.objective.max_area_cost(len(ac.pfa_ids)) + 1.0
+    objective = copy.copy(ac.objective)
+    objective.value_terms = list(ac.objective.value_terms) + [
+        t for t in (r.dual_term(reward if r.sense == ">=" else -reward, ac.total) for r in ac.plan_rules)
+        if t is not None]
+    objective.__dict__.pop("_env_arrays", None)
+    return AreaCosts(ac.blocks, ac.geo, None, ac.options, rules=ac.rules, objective=objective)
+
+
+def _greedy_seed(ac: AreaCosts, engine: Engine, deadline: float, history: list) -> Partition | None:
+    """Greedy merge + local search; with plan rules, greedy on :func:`rule_seeking` costs first, so
+    that the seed meets them (the local search then keeps them)."""
+    if not ac.plan_rules:
+        return greedy(ac, history)
+    part = greedy(rule_seeking(ac), history)
+    return None if part is None else Partition(ac, part.areas)
+
+
 def _block_seeds(ac: AreaCosts, engine: Engine, deadline: float) -> None:
     """Greedy merge (every area it makes is a column) + local search; single blocks as columns."""
     history: list = []
-    part = greedy(ac, history)
+    part = _greedy_seed(ac, engine, deadline, history)
     engine.master.add([engine.pricer.column(a) for a in history + [[b] for b in range(ac.n)] if ac.area_ok(a)])
     if part is not None:
         engine.offer([sorted(a) for a in part.areas], "greedy merge")
@@ -176,7 +199,7 @@ def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine
     if sblocks is not None:
         sac = AreaCosts(sblocks, geo, values, strict_opts)
         history: list = []
-        part = greedy(sac, history)
+        part = _greedy_seed(sac, engine, deadline, history)
         block_of = blocks.block_of()
         to_fine = lambda area: sorted({block_of[u] for b in area for u in sblocks.members[b]})  # noqa: E731
         if part is not None:
@@ -193,7 +216,7 @@ def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine
             continue
         cac = AreaCosts(coarse, geo, values, options, rules=ac.rules)
         history = []
-        part = greedy(cac, history)
+        part = _greedy_seed(cac, engine, deadline, history)
         to_fine = lambda area: sorted(b for g in area for b in groups[g])  # noqa: E731
         engine.master.add([engine.pricer.column(to_fine(a)) for a in history if ac.area_ok(to_fine(a))])
         if part is None:
@@ -295,7 +318,8 @@ def _finish(geo, values, options: SolveOptions, solver, ac: AreaCosts, engine: E
     proven = out.status == "optimal" and gap is not None and gap <= OPTIMALITY_TOLERANCE
     plan = name_areas(geo, values, ac.blocks, assignment, label=f"solved K={options.k}")
     card = scorecard(plan, geo, values, min_value_m=options.min_value_m, max_share_pct=options.max_share_pct,
-                     max_value_m=options.max_value_m)
+                     max_value_m=options.max_value_m, market=options.market, pbr_detect=options.pbr_detect,
+                     small_lots=options.small_lots)
     name = solver if isinstance(solver, str) else type(solver).__name__
     report = SolveReport(
         tool=f"cpa {__version__}", solver=name, solver_version=solver_version(name),
@@ -317,7 +341,7 @@ def diagnose(geo, values, options: SolveOptions, solver) -> str:
     """Which rule makes the request infeasible: each droppable rule is dropped in turn."""
     binding = []
     seen = set()
-    for rule in area_rules(options, values.total):
+    for rule in [*area_rules(options, values.total), *plan_rules(options, values.total)]:
         relaxed = rule.relax(options)
         if relaxed is None or rule.label in seen:
             continue
