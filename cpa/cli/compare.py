@@ -72,7 +72,8 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
         options += [Option.reference(r, names=n) for r, n in zip(refs, names)]
         base = build_solve_options(1, **rules)
         flags = {"min_value_m": base.min_value_m, "max_share_pct": base.max_share_pct,
-                 "max_value_m": base.max_value_m}
+                 "max_value_m": base.max_value_m, "market": base.market, "pbr_detect": base.pbr_detect,
+                 "small_lots": base.small_lots}
     out_dir = out_dir or "compare"
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
                               snap, sliver, value_model, values_file, total, quiet=quiet)

@@ -57,7 +57,7 @@ from ..options import SolveOptions, options_from_settings
 from ..values import MODELS, ContractValues
 from .scenario import SCENARIO_SETTINGS, _resolve, _setting, _settings, _unknown, load_toml
 from .sweep import parse_k_values, solve_row
-from .table import SWEEP_COLUMNS
+from .table import INT_COLUMNS, SWEEP_COLUMNS
 from .tradeoffs import mark_dominated
 
 #: A product larger than this needs an explicit yes (``--yes``).
@@ -612,12 +612,13 @@ def results_table(grid: Grid, rows: dict[str, dict]) -> pd.DataFrame:
         row = rows.get(point.key) or {}
         records.append({**point.labels, **{c: row.get(c) for c in RESULT_COLUMNS}, "key": point.key})
     df = pd.DataFrame(records, columns=grid.axes + list(RESULT_COLUMNS))
-    ints = ("K", "areas", "pfas_split", "trusts_split", "pfa_fragments", "term_pfa_fragments")
-    for col in ints:
+    for col in INT_COLUMNS:
         df[col] = pd.array([None if v is None or (isinstance(v, float) and math.isnan(v)) else int(round(v))
                             for v in df[col]], dtype="Int64")
-    floats = ("gap", "objective", "bound", "term_travel_km", "term_balance_pct", "value_min_m", "value_max_m",
-              "value_ratio", "value_cv", "largest_share", "mean_travel_km", "max_travel_km", "seconds")
+    floats = ("gap", "objective", "bound", "term_travel_km", "term_balance_pct", "term_pbr_detectable_pts",
+              "term_thin_risk_sum", "term_value_above_small_m", "value_min_m", "value_max_m", "value_ratio",
+              "value_cv", "largest_share", "mean_travel_km", "max_travel_km", "pbr_detectable_max_pts",
+              "thin_risk_sum", "seconds")
     for col in floats:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     df["all_contiguous"] = pd.array(df["all_contiguous"].tolist(), dtype="boolean")

@@ -24,7 +24,7 @@ from ..optimise.blocks import build_blocks
 from ..progress import highs_banner_to_stderr
 from ..values import ContractValues
 from .cluster import dask_client, local_workers, threads_per_solve
-from .table import SUMMARY_COLUMNS, SWEEP_COLUMNS
+from .table import INT_COLUMNS, SUMMARY_COLUMNS, SWEEP_COLUMNS
 
 
 #: Where the curves of a sweep get vertical markers: the CRC, trust and region eras' numbers of areas.
@@ -163,7 +163,7 @@ def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geog
                     fut.cancel()
                 raise
     df = pd.DataFrame([rows[k] for k in ks], columns=list(SWEEP_COLUMNS))
-    for col in ("K", "areas", "pfas_split", "trusts_split", "pfa_fragments", "term_pfa_fragments"):
+    for col in INT_COLUMNS:
         df[col] = pd.array([None if v is None or (isinstance(v, float) and math.isnan(v)) else int(round(v))
                             for v in df[col]], dtype="Int64")
     return df, {k: results[k] for k in sorted(results)}
@@ -176,11 +176,12 @@ def _sweep_task(geo: Geography, values: ContractValues, options: SolveOptions) -
 
 
 def reference_points(geo: Geography, values: ContractValues,
-                     names: Sequence[str] = SWEEP_REFERENCES) -> pd.DataFrame:
-    """Scorecard summary rows (with ``K``) of the named reference plans the geography has."""
+                     names: Sequence[str] = SWEEP_REFERENCES, market=None) -> pd.DataFrame:
+    """Scorecard summary rows (with ``K``) of the named reference plans the geography has (the market
+    measures with the parameters ``market``)."""
     rows = []
     for name in names:
         if name in geo.references:
-            s = scorecard(read_plan(name, geo), geo, values).summary
+            s = scorecard(read_plan(name, geo), geo, values, market=market).summary
             rows.append({"name": name, "K": s["areas"], **{c: s.get(c) for c in SUMMARY_COLUMNS}})
     return pd.DataFrame(rows, columns=["name", "K"] + list(SUMMARY_COLUMNS))

@@ -138,11 +138,12 @@ def chosen_ks(results: dict, wanted: Sequence[int] = SWEEP_MAPS, most: int = 4) 
 def write_sweep(df: pd.DataFrame, out_dir: str | os.PathLike, references: pd.DataFrame | None = None,
                 markers: Sequence[int] = SWEEP_MARKERS, results: dict | None = None,
                 geo: Geography | None = None, values: ContractValues | None = None,
-                map_ks: Sequence[int] = SWEEP_MAPS) -> list[Path]:
+                map_ks: Sequence[int] = SWEEP_MAPS, notes: Sequence[str] = ()) -> list[Path]:
     """Write DIR/sweep.csv and the PNG curves (see :func:`sweep_figures`); ``references`` from
     :func:`reference_points` are drawn as labelled stars. With the sweep's ``results`` (and ``geo``,
     ``values``), every K's plan files go to DIR/k16/plan.csv, plan.geojson, run.json, ... and the plans
-    of ``map_ks`` (those solved) are drawn side by side in sweep_maps.png."""
+    of ``map_ks`` (those solved) are drawn side by side in sweep_maps.png; ``notes`` (the commentary)
+    go to sweep.md."""
     files: dict[str, str | bytes] = dict(sweep_figures(df, references, markers))
     if results:
         for k, result in results.items():
@@ -154,4 +155,6 @@ def write_sweep(df: pd.DataFrame, out_dir: str | os.PathLike, references: pd.Dat
     if references is not None and len(references):
         files["references.csv"] = references.to_csv(index=False, lineterminator="\n")
     files["sweep.csv"] = df.to_csv(index=False, lineterminator="\n")
+    if notes:
+        files["sweep.md"] = "# Sweep\n\n" + "".join(f"- {n}\n" for n in notes)
     return atomic.write_files(out_dir, files)
