@@ -70,8 +70,8 @@ __all__ = ["MarketModel", "PBR_ALPHA", "PBR_DESIGNS", "PBR_POWER", "market_model
 PBR_ALPHA = 0.05
 PBR_POWER = 0.8
 
-_EPS = 1e-9  # a change this close to the baseline counts as the baseline itself
-_NEWTON_DONE = 1e-9  # relative Newton step below which one more step is exact to rounding
+EDGE = 1e-9  # a change this close to the baseline counts as the baseline itself
+NEWTON_DONE = 1e-9  # relative Newton step below which one more step is exact to rounding
 _SMALL_ARRAY = 64  # arrays up to this size are solved element by element
 
 
@@ -79,7 +79,8 @@ class MarketModel(MarketParameters):
     """The three measures (money in £m a year, rates as fractions, changes in percentage points)."""
 
     # ------------------------------------------------------------ PbR
-    def _z(self) -> tuple[float, float]:
+    def z_values(self) -> tuple[float, float]:
+        """The normal quantiles of the test: z_(1-alpha/2) (z_(1-alpha) one-sided) and z_(power)."""
         alpha = PBR_ALPHA if self.pbr_design == "one-sided" else PBR_ALPHA / 2
         return NormalDist().inv_cdf(1 - alpha), NormalDist().inv_cdf(PBR_POWER)
 
@@ -114,7 +115,7 @@ class MarketModel(MarketParameters):
         try:
             return self.__dict__["_zs_cache"]
         except KeyError:
-            z = self._z()
+            z = self.z_values()
             object.__setattr__(self, "_zs_cache", z)
             return z
 
@@ -126,9 +127,9 @@ class MarketModel(MarketParameters):
             raise ValueError(f"a change of {change_pts} points is outside (0, {p0 * 100:g})")
         return (self._h(d, math.sqrt) / d) ** 2
 
-    def _smallest_cohort(self) -> float:
+    def smallest_cohort(self) -> float:
         """Below this cohort not even a fall to zero is detectable."""
-        return self.required_cohort(self.pbr_baseline * 100.0 * (1 - _EPS))
+        return self.required_cohort(self.pbr_baseline * 100.0 * (1 - EDGE))
 
     def detectable_change(self, cohort):
         """Minimum detectable change (points) for a cohort (or an array of cohorts): the change whose
@@ -154,15 +155,15 @@ class MarketModel(MarketParameters):
 
     def _mdc_scalar(self, n: float) -> float:
         top = self.pbr_baseline
-        if not n > self._smallest_cohort():
+        if not n > self.smallest_cohort():
             return top * 100.0
         rn = math.sqrt(n)
-        lo, hi = 0.0, top * (1 - _EPS)  # F(lo) < 0 < F(hi), F(d) = sqrt(n) d - h(d), increasing
+        lo, hi = 0.0, top * (1 - EDGE)  # F(lo) < 0 < F(hi), F(d) = sqrt(n) d - h(d), increasing
         d = min(self._h(0.0, math.sqrt) / rn, hi)
         for _ in range(200):
             f = rn * d - self._h(d, math.sqrt)
             step = f / (rn - self._dh(d, math.sqrt))
-            if abs(step) <= _NEWTON_DONE * d:
+            if abs(step) <= NEWTON_DONE * d:
                 d -= step  # quadratic convergence: this last step reaches machine precision
                 break
             if f > 0:
@@ -176,18 +177,18 @@ class MarketModel(MarketParameters):
         """:meth:`_mdc_scalar` on every element at once (the same steps, so the same results)."""
         top = self.pbr_baseline
         out = np.full(n.shape, top * 100.0)
-        ok = n > self._smallest_cohort()
+        ok = n > self.smallest_cohort()
         if not ok.any():
             return out
         rn = np.sqrt(n[ok])
         lo = np.zeros_like(rn)
-        hi = np.full_like(rn, top * (1 - _EPS))
+        hi = np.full_like(rn, top * (1 - EDGE))
         d = np.minimum(self._h(0.0, math.sqrt) / rn, hi)
         active = np.ones(rn.shape, dtype=bool)
         for _ in range(200):
             f = rn * d - self._h(d, np.sqrt)
             step = f / (rn - self._dh(d, np.sqrt))
-            done = active & (np.abs(step) <= _NEWTON_DONE * d)
+            done = active & (np.abs(step) <= NEWTON_DONE * d)
             d = np.where(done, d - step, d)
             active &= ~done
             if not active.any():
