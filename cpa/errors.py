@@ -7,11 +7,16 @@ shows a traceback for a ``CpaError``. The subclasses carry their exit codes.
 
 from __future__ import annotations
 
+import sys
 from typing import Iterable
 
 #: Exit codes of the CLI, one per kind of outcome.
 EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN = 2, 3, 4
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt, so the same clean-up runs (exit 143)."""
 
 
 class CpaError(Exception):
@@ -38,6 +43,14 @@ class NoPlanFound(CpaError):
     """The time limit ran out before any contiguous plan was found."""
 
     exit_code = EXIT_NO_PLAN
+
+
+def show_warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """A ``warnings.showwarning`` that prints ``cpa: warning: <first line>`` on stderr: no library
+    path, no source line (the CLI and sweep workers install it)."""
+    text = str(message).strip().splitlines()
+    sys.stderr.write(f"cpa: warning: {text[0] if text else category.__name__}\n")
+    sys.stderr.flush()
 
 
 def list_items(items: Iterable, limit: int = 8) -> str:

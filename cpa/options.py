@@ -10,8 +10,10 @@ file or Python: a value that is out of range, or looks like the wrong unit
 
 from __future__ import annotations
 
+import decimal
 import functools
 import math
+import re
 from dataclasses import asdict, dataclass, field, fields
 
 from .errors import CpaError
@@ -23,6 +25,18 @@ PBR_DESIGNS = ("two-sample", "baseline", "one-sided")
 
 #: A floor or ceiling at or above this many £m a year is probably given in £, not £m.
 POUNDS_NOT_MILLIONS_M = 100_000.0
+
+#: Largest weight: the objective's terms are tens of km or percentage points, and the solvers lose
+#: precision (then fail) with coefficients many orders of magnitude apart.
+MAX_WEIGHT = 1e6
+#: Solver threads: more than any machine has; HiGHS aborts the whole process on a huge number.
+MAX_THREADS = 1024
+#: Most solves at once, one process each (each holds a copy of the geography and a solver).
+MAX_JOBS = 256
+#: Seeds the solvers accept (HiGHS random_seed is a 32-bit int; CBC gets seed + 1).
+MAX_SEED = 2**31 - 2
+#: Most K values one sweep may solve (each a full solve).
+MAX_SWEEP_KS = 1000
 
 #: Old keyword -> the name that replaced it (the units moved into the names).
 RENAMED = {
@@ -48,6 +62,13 @@ def _reject_old_names(cls):
     return cls
 
 
+def _shown(x) -> str:
+    """A number for a message: whole numbers in full (up to 16 digits), others as %g."""
+    if isinstance(x, int) or (isinstance(x, float) and math.isfinite(x) and x.is_integer()):
+        return str(int(x)) if abs(x) < 1e16 else format(decimal.Decimal(int(x)), ".3e")
+    return f"{x:g}"
+
+
 def check_number(name: str, value, *, minimum: float | None = None, above: float | None = None,
                  maximum: float | None = None, integer: bool = False, hint: str | None = None):
     """``value`` as a finite number within bounds, or a CpaError naming the option ``name``."""
@@ -56,17 +77,20 @@ def check_number(name: str, value, *, minimum: float | None = None, above: float
             value = float(value)
         except (TypeError, ValueError):
             raise CpaError(f"{name} must be a number, got {value!r}", hint) from None
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise CpaError(f"{name} must be a finite number, got {value}", hint)
     if integer and value != int(value):
         raise CpaError(f"{name} must be a whole number, got {value}", hint)
+    # Python ints may exceed any float: compare them as they are.
     if minimum is not None and value < minimum:
-        raise CpaError(f"{name} must be at least {minimum:g}, got {value:g}", hint)
+        raise CpaError(f"{name} must be at least {_shown(minimum)}, got {_shown(value)}", hint)
     if above is not None and not value > above:
-        what = "a positive number" if above == 0 else f"more than {above:g}"
-        raise CpaError(f"{name} must be {what}, got {value:g}", hint)
+        what = "a positive number" if above == 0 else f"more than {_shown(above)}"
+        raise CpaError(f"{name} must be {what}, got {_shown(value)}", hint)
     if maximum is not None and value > maximum:
-        raise CpaError(f"{name} must be at most {maximum:g}, got {value:g}", hint)
+        raise CpaError(f"{name} must be at most {_shown(maximum)}, got {_shown(value)}", hint)
+    if not integer and isinstance(value, int) and abs(value) > 1e300:
+        raise CpaError(f"{name} must be a finite number, got {_shown(value)}", hint)
     return int(value) if integer else float(value)
 
 
@@ -183,8 +207,9 @@ class Weights:
 
     def __post_init__(self):
         for f in fields(self):
-            object.__setattr__(self, f.name, check_number(f"--w-{f.name}", getattr(self, f.name), minimum=0.0,
-                                                          hint="weights are finite numbers, 0 or more"))
+            object.__setattr__(self, f.name, check_number(
+                f"--w-{f.name}", getattr(self, f.name), minimum=0.0, maximum=MAX_WEIGHT,
+                hint=f"weights are relative, from 0 to {MAX_WEIGHT:g}: e.g. --w-travel 1 --w-balance 2"))
 
 
 @_reject_old_names
@@ -247,9 +272,9 @@ class SolveOptions:
             put("gap", check_number("--gap", self.gap, minimum=0.0, hint="a fraction in [0, 1), e.g. 0.01 for 1%"))
             if self.gap >= 1:
                 raise CpaError(f"--gap is a fraction in [0, 1), got {self.gap:g}", "e.g. --gap 0.01 for 1%")
-        put("seed", check_number("--seed", self.seed, minimum=0, integer=True))
+        put("seed", check_number("--seed", self.seed, minimum=0, maximum=MAX_SEED, integer=True))
         if self.threads is not None:
-            put("threads", check_number("--threads", self.threads, minimum=1, integer=True,
+            put("threads", check_number("--threads", self.threads, minimum=1, maximum=MAX_THREADS, integer=True,
                                         hint="leave it out for the solver's choice"))
         if not isinstance(self.weights, Weights):
             raise CpaError(f"weights must be a Weights object, got {type(self.weights).__name__}")
@@ -260,8 +285,19 @@ class SolveOptions:
         if self.small_lots is not None:
             put("small_lots", check_number("--small-lots", self.small_lots, minimum=0, integer=True,
                                            hint="a number of areas, e.g. --small-lots 3"))
+        w = self.weights
+        if (w.travel == 0 and w.balance == 0 and w.pbr == 0 and w.thin == 0 and w.small == 0
+                and (w.split == 0 or self.coterminous != "soft")):
+            raise CpaError("with --w-travel 0 and --w-balance 0" + (" and --w-split 0" if w.split == 0 else "")
+                           + " (and no market weight) every plan scores the same",
+                           "give travel, balance or a market term a positive weight")
         put("keep_whole", tuple(self.keep_whole))
         put("locks", tuple((str(a), str(b)) for a, b in self.locks))
+        first: dict[str, str] = {}
+        for lad, label in self.locks:  # contradictory input, not an infeasible request: exit 2, not 3
+            if first.setdefault(lad, label) != label:
+                raise CpaError(f"--lock puts {lad} in two areas: {first[lad]!r} and {label!r}",
+                               "lock each LAD to one area label")
 
     # Internal units for the engine: £ a year and fractions.
     @property
@@ -321,3 +357,68 @@ def options_from_settings(k: int, *, coterminous: str = "strict", min_value=None
         weights=Weights(travel=w_travel, balance=w_balance, split=w_split, pbr=w_pbr, thin=w_thin, small=w_small),
         market=market_from_settings(**market), pbr_detect=pbr_detect, small_lots=small_lots, solver=solver,
         time_limit=time_limit, gap=gap, seed=seed, threads=threads)
+
+
+def check_total_m(total_m, old_total=None) -> float:
+    """The national total (``--total``) in £m a year, if it is a positive finite number of £m."""
+    if old_total is not None:
+        raise CpaError("total= is now total_m (£m a year, e.g. 450)", "money is in £m a year, as on the command line")
+    total_m = check_number("--total", total_m, hint="£m a year, e.g. --total 450")
+    if total_m <= 0:
+        raise CpaError(f"--total must be a positive amount, got {total_m:g} (£m a year)", "e.g. --total 450")
+    if total_m >= POUNDS_NOT_MILLIONS_M:
+        raise CpaError(f"--total {total_m:g} is £m a year, so that is £{total_m / 1e6:,.0f} trillion",
+                       f"did you mean --total {total_m / 1e6:g}? (the unit is £m)")
+    return total_m
+
+
+def check_jobs(jobs, flag: str = "--jobs") -> int | None:
+    """``--jobs`` (a sweep) or ``--workers`` (a grid): solves run at once, one process each (None: one
+    per CPU); at most :data:`MAX_JOBS`."""
+    if jobs is None:
+        return None
+    return check_number(flag, jobs, minimum=1, maximum=MAX_JOBS, integer=True,
+                        hint=f"leave it out for one solve per CPU, e.g. {flag} 2")
+
+
+def parse_k_values(specs) -> list[int]:
+    """K values (``--areas`` of a sweep) from ``"6-43"``, ``"6,12,16"``, ``"6-10,16,21-23"`` (or several
+    such strings), sorted, unique; at most :data:`MAX_SWEEP_KS` of them."""
+    if isinstance(specs, str):
+        specs = [specs]
+    ranges = []
+    for spec in specs:
+        for part in str(spec).split(","):
+            part = part.strip()
+            m = re.fullmatch(r"(\d+)\s*-\s*(\d+)|(\d+)", part)
+            if not m:
+                raise CpaError(f"--areas {spec!r}: {part!r} is not K or a range A-B",
+                               "e.g. --areas 6-43, --areas 12,16,21 or --areas 6-10,35")
+            a, b = (int(m.group(1)), int(m.group(2))) if m.group(3) is None else (int(m.group(3)),) * 2
+            if a < 1 or b < a:
+                raise CpaError(f"--areas {spec!r}: {part!r} is not a range of K >= 1 (low-high)", "e.g. --areas 6-43")
+            if b - a + 1 > MAX_SWEEP_KS:
+                raise CpaError(f"--areas {spec!r}: {part!r} is {b - a + 1:,} values of K, each a full solve",
+                               f"a sweep takes at most {MAX_SWEEP_KS:,} values; e.g. --areas 6-43")
+            ranges.append((a, b))
+    out = set()
+    for a, b in ranges:
+        out.update(range(a, b + 1))
+        if len(out) > MAX_SWEEP_KS:
+            raise CpaError(f"--areas asks for more than {MAX_SWEEP_KS:,} values of K, each a full solve",
+                           "e.g. --areas 6-43")
+    if not out:
+        raise CpaError("no K values given", "e.g. --areas 6-43")
+    return sorted(out)
+
+
+def check_tolerances(snap_m, sliver_m2) -> tuple[float, float]:
+    """``--snap`` (metres) and ``--sliver`` (square metres) of the boundary repair: finite, 0 or more."""
+    for value, flag, unit, hint in ((snap_m, "--snap", "metres", "e.g. --snap 1 (0 turns snapping off)"),
+                                    (sliver_m2, "--sliver", "square metres", "e.g. --sliver 100 (0 leaves every gap open)")):
+        bad = CpaError(f"{flag} must be 0 or more {unit}, got {value}", hint)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad
+        if not math.isfinite(value) or value < 0:
+            raise bad
+    return float(snap_m), float(sliver_m2)

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import CpaError
-from .options import POUNDS_NOT_MILLIONS_M
+from .options import check_total_m  # noqa: F401  (re-exported: cpa.values.check_total_m)
 from .geography import LONDON_PFAS, Geography
 
 #: National total contract value, £m a year (the 2014 award value).
@@ -119,22 +119,6 @@ def demand(geo: Geography, model: str) -> pd.Series:
             return out
         return _share_within_pfa(geo, amount, adults)
     return _need(geo, "males_18_49", model)
-
-
-def check_total_m(total_m, old_total=None) -> float:
-    """The national total in £m a year, if it is a positive finite number of £m."""
-    if old_total is not None:
-        raise CpaError("total= is now total_m (£m a year, e.g. 450)", "money is in £m a year, as on the command line")
-    try:
-        total_m = float(total_m)
-    except (TypeError, ValueError):
-        raise CpaError(f"--total must be a number of £m a year, got {total_m!r}", "e.g. --total 450") from None
-    if not np.isfinite(total_m) or total_m <= 0:
-        raise CpaError(f"--total must be a positive amount, got {total_m:g} (£m a year)", "e.g. --total 450")
-    if total_m >= POUNDS_NOT_MILLIONS_M:
-        raise CpaError(f"--total {total_m:g} is £m a year, so that is £{total_m / 1e6:,.0f} trillion",
-                       f"did you mean --total {total_m / 1e6:g}? (the unit is £m)")
-    return total_m
 
 
 def scaled(series: pd.Series, total_m: float) -> pd.Series:

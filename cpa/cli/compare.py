@@ -47,7 +47,9 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
     from ..compare.table import display_rows
     from ..io.safe import csv_text
     from ..progress import LiveStatus, highs_banner_to_stderr
-    from ..render.outputs import write_comparison
+    from ..io import atomic
+    from ..io.safe import markdown_cell
+    from ..render.outputs import option_dirs, write_comparison
     from ..render.text import markdown_table
 
     title = description = None
@@ -75,6 +77,10 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
                  "max_value_m": base.max_value_m, "market": base.market, "pbr_detect": base.pbr_detect,
                  "small_lots": base.small_lots}
     out_dir = out_dir or "compare"
+    # Refuse an output folder that cannot take the files now, not after the solves.
+    dirs = option_dirs(o.name for o in options).values()
+    atomic.check_folder(out_dir, ["comparison.csv", "comparison.md", "report.html", "map.html"]
+                        + [f"{d}/{f}" for d in dirs for f in ("plan.csv", "plan.geojson", "run.json")])
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
                               snap, sliver, value_model, values_file, total, quiet=quiet)
     options = [replace(o, solve=with_codes(o.solve, geo)) if o.solve is not None else o for o in options]
@@ -97,7 +103,7 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
     elif fmt == "csv":
         click.echo(csv_text(result.table), nl=False)
     elif fmt == "markdown":
-        click.echo(markdown_table(*display_rows(result.table)) + "\n\n" + "\n".join(f"- {n}" for n in notes))
+        click.echo(markdown_table(*display_rows(result.table)) + "\n\n" + "\n".join(f"- {markdown_cell(n)}" for n in notes))
     else:
         click.echo(render_table(result.table), nl=False)
         for line in notes:

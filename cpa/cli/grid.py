@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import EXIT_SIGINT, CpaError
+from ..errors import EXIT_SIGINT, EXIT_SIGTERM, CpaError, Terminated
 from .app import main
 from .common import (build_solve_options, explicit, geography_options, load_geography, load_inputs, note,
                      output_options, print_document, solve_options, with_codes)
@@ -96,10 +96,11 @@ def grid_cmd(ctx, scenario, out_dir, workers, scheduler, retry_unproven, allow_l
 
             rows, counts = run_grid(grid, geo, store, workers=workers, scheduler=scheduler,
                                     retry_unproven=retry_unproven, progress=progress)
-    except KeyboardInterrupt:
-        click.echo(f"cpa: interrupted; the solves that finished are stored in {out_dir / 'solves'}: run the same "
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+        what, code = ("terminated (SIGTERM)", EXIT_SIGTERM) if isinstance(exc, Terminated) else ("interrupted", EXIT_SIGINT)
+        click.echo(f"cpa: {what}; the solves that finished are stored in {out_dir / 'solves'}: run the same "
                    "command again to resume", err=True)
-        sys.exit(EXIT_SIGINT)
+        sys.exit(code)
     table = results_table(grid, rows)
     # the reference plans' market figures with the grid's shared parameters ([defaults], then flags)
     shared = build_solve_options(1, **{**rules, **sc.defaults, **explicit(ctx, rules)})

@@ -48,14 +48,15 @@ def map_(plans, out, names_files, layer_names, color_by, classes, png, title, ti
     name and value. Click an area for its scorecard (with the market measures:
     --pbr-*, --bidders-*, --small-lot-value); hover a LAD for its details.
     """
-    from ..io import read_plan
+    from ..io import atomic, read_plan
     from ..io.names import layer_name, read_names
     from ..metrics import scorecard
     from ..naming import named_plan
     from ..options import market_from_settings
-    from ..render.maps import interactive_map, write_map_html
-    from ..render.png import static_png
+    from ..render.maps import interactive_map, render_html
+    from ..render.png import plan_png
 
+    atomic.check_paths([out] + ([png] if png else []))  # before the work of drawing
     names = _paired(names_files, plans, "--names")
     labels = _paired(layer_names, plans, "--name")
     market = market_from_settings(**market_settings(inputs))
@@ -66,10 +67,9 @@ def map_(plans, out, names_files, layer_names, color_by, classes, png, title, ti
         p = named_plan(p, geo, values, read_names(names_file, p) if names_file else None,
                        label=label or layer_name(source, p))
         layers.append((p.label, p, scorecard(p, geo, values, market=market)))
-    m = interactive_map(layers, geo, values, color_by=color_by, classes=classes, tiles=tiles)
-    write_map_html(m, out)
-    click.echo(f"wrote {out}", err=True)
+    files = {out: render_html(interactive_map(layers, geo, values, color_by=color_by, classes=classes, tiles=tiles))}
     if png:
         label, p, card = layers[0]
-        static_png(p, card, geo, png, title=title or label, color_by=color_by, classes=classes)
-        click.echo(f"wrote {png}", err=True)
+        files[png] = plan_png(p, card, geo, title=title or label, color_by=color_by, classes=classes)
+    for path in atomic.write_paths(files):  # the map and its PNG as one set: both or neither
+        click.echo(f"wrote {path}", err=True)

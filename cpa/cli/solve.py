@@ -33,6 +33,7 @@ def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_c
     Exit codes: 0 plan written, 2 bad input, 3 infeasible request (the binding
     rule is named), 4 no plan within the time limit.
     """
+    from ..io import atomic
     from ..optimise import solve as run_solve
     from ..optimise import status_line
     from ..progress import LiveStatus, highs_banner_to_stderr
@@ -40,6 +41,8 @@ def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_c
     from ..render.text import render_scorecard
 
     options = build_solve_options(k, **rules)
+    # Refuse an output folder that cannot take the files now, not after the solve.
+    atomic.check_folder(out_dir, ("plan.csv", "plan.geojson", "run.json") + (("map.html",) if with_map else ()))
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
                               snap, sliver, value_model, values_file, total, quiet=quiet)
     options = with_codes(options, geo)

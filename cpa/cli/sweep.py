@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import CpaError
+from ..options import check_jobs
 from .app import main
 from .common import (build_solve_options, geography_options, load_inputs, note, output_options, print_document,
                      solve_options, with_codes)
@@ -37,21 +37,21 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundari
     under strict coterminosity, or a --min-value floor too high) is a row with
     its reason, not an error. Writes OUT/sweep.csv and curves against K
     (travel, balance, smallest contract, splits, the market measures, solve
-    time) marking K = 16,
-    21, 35 and the reference plans, every K's plan files in OUT/k16/plan.csv,
+    time) marking K = 16, 21, 35 and the reference plans, every K's plan files in OUT/k16/plan.csv,
     plan.geojson, run.json, ..., and the plans of --maps Ks side by side in
     sweep_maps.png. Solves run on a local Dask cluster (--jobs processes), or
     on a running one with --scheduler, as for grid.
     """
     from ..compare import parse_k_values, reference_points, render_sweep, sweep_commentary, sweep_results
+    from ..io import atomic
     from ..io.safe import csv_text
     from ..progress import LiveStatus, highs_banner_to_stderr
     from ..render.outputs import write_sweep
 
     ks = parse_k_values(k_specs)
     map_ks = parse_k_values(map_specs)
-    if jobs is not None and jobs < 1:
-        raise CpaError(f"--jobs must be at least 1, got {jobs}", "e.g. --jobs 2")
+    jobs = check_jobs(jobs)
+    atomic.check_folder(out_dir, ("sweep.csv",))  # now, not after the solves
     base = build_solve_options(ks[0], **rules)
     geo, values = load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file,
                               snap, sliver, value_model, values_file, total, quiet=quiet)

@@ -21,6 +21,8 @@ import os
 from typing import Iterator
 
 from ..errors import CpaError
+from ..io.atomic import signals_deferred
+from ..options import check_jobs
 
 #: How many workers may die while running the same solve before the solve is reported as failed.
 ALLOWED_FAILURES = 3
@@ -33,9 +35,7 @@ SCHEDULER_HINT = ("start one with `dask scheduler` and `dask worker ADDRESS` on 
 
 def local_workers(workers: int | None) -> int:
     """The number of local worker processes: ``workers``, or one per CPU."""
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise CpaError(f"--workers must be a whole number of at least 1, got {workers!r}", "e.g. --workers 2")
-    return workers or os.cpu_count() or 1
+    return check_jobs(workers, "--workers") or os.cpu_count() or 1
 
 
 @contextlib.contextmanager
@@ -59,13 +59,17 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         return
     n = local_workers(workers)
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=quiet)
+        # Ctrl-C or SIGTERM while the cluster starts would leave it half-made (Dask's tracebacks at exit):
+        # hold them until it is up, then act on them, with the cluster stopped cleanly below.
+        with signals_deferred():
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                   silence_logs=quiet)
         try:
             with Client(cluster) as client:
                 yield client
         finally:
-            cluster.close()
+            with signals_deferred():
+                cluster.close()
 
 
 def threads_per_solve(workers: int) -> int:

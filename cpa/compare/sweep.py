@@ -8,18 +8,19 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import math
-import re
 import time
+import warnings
 from dataclasses import replace
 from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 
-from ..errors import CpaError, InfeasibleRequest, NoPlanFound
+from ..errors import CpaError, InfeasibleRequest, NoPlanFound, show_warning_line
 from ..geography import Geography
 from ..io.plans import read_plan
 from ..metrics import scorecard
 from ..optimise import SolveOptions, SolveResult, solve
+from ..options import check_jobs, parse_k_values  # noqa: F401  (parse_k_values re-exported)
 from ..optimise.blocks import build_blocks
 from ..progress import highs_banner_to_stderr
 from ..values import ContractValues
@@ -33,27 +34,6 @@ SWEEP_MARKERS = (16, 21, 35)
 SWEEP_MAPS = (12, 16, 21, 35)
 #: Reference plans drawn as labelled points on the sweep curves.
 SWEEP_REFERENCES = ("trusts35", "crc21", "regions12")
-
-
-def parse_k_values(specs: str | Iterable[str]) -> list[int]:
-    """K values from ``"6-43"``, ``"6,12,16"``, ``"6-10,16,21-23"`` (or several such strings), sorted, unique."""
-    if isinstance(specs, str):
-        specs = [specs]
-    out = set()
-    for spec in specs:
-        for part in str(spec).split(","):
-            part = part.strip()
-            m = re.fullmatch(r"(\d+)\s*-\s*(\d+)|(\d+)", part)
-            if not m:
-                raise CpaError(f"--areas {spec!r}: {part!r} is not K or a range A-B",
-                               "e.g. --areas 6-43, --areas 12,16,21 or --areas 6-10,35")
-            a, b = (int(m.group(1)), int(m.group(2))) if m.group(3) is None else (int(m.group(3)),) * 2
-            if a < 1 or b < a:
-                raise CpaError(f"--areas {spec!r}: {part!r} is not a range of K >= 1 (low-high)", "e.g. --areas 6-43")
-            out.update(range(a, b + 1))
-    if not out:
-        raise CpaError("no K values given", "e.g. --areas 6-43")
-    return sorted(out)
 
 
 def _one_line(exc: CpaError) -> str:
@@ -124,6 +104,7 @@ def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geog
     (up to ties).
     """
     ks = sorted(set(int(k) for k in k_values))
+    jobs = check_jobs(jobs)
     if not ks:
         raise CpaError("no K values given", "e.g. --areas 6-43")
     # Rules that are wrong for every K (unknown keep-whole group, bad lock code, unreadable start plan)
@@ -170,8 +151,10 @@ def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geog
 
 
 def _sweep_task(geo: Geography, values: ContractValues, options: SolveOptions) -> tuple[dict, SolveResult | None]:
-    # A worker shares the client's stdout (a local one) or a log: no solver banner there.
+    # A worker shares the client's stdout (a local one) or a log: no solver banner there, and warnings
+    # one line each, as in the client.
     highs_banner_to_stderr(quiet=True)
+    warnings.showwarning = show_warning_line
     return solve_row(geo, values, options)
 
 

@@ -43,7 +43,8 @@ def read_polygons(path: str | os.PathLike) -> gpd.GeoDataFrame:
         raise CpaError(f"boundary file {p} has an unsupported type {p.suffix!r}",
                        "use GeoJSON (.geojson), GeoPackage (.gpkg) or a shapefile (.shp)")
     try:
-        gdf = gpd.read_file(p)
+        with np.errstate(invalid="ignore"):  # NaN coordinates: reported below as invalid geometry, in our words
+            gdf = gpd.read_file(p)
     except Exception as exc:  # pyogrio raises several types for corrupt files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CpaError(f"cannot read boundary file {p}: {first}",

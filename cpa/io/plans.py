@@ -20,12 +20,11 @@ from ..geography import Geography
 from ..geometry import dissolve
 from ..plan import Plan, cell_text, reference_hint, reference_plan
 from . import atomic
-from .safe import FORMULA_STARTS, csv_text
+from .safe import csv_text
 from .tables import blank_rows, existing_file, read_csv
 
 
-def _from_rows(codes: pd.Series, areas: pd.Series, names: pd.Series | None, where: str,
-               csv: bool = False) -> Plan:
+def _from_rows(codes: pd.Series, areas: pd.Series, names: pd.Series | None, where: str) -> Plan:
     codes = codes.map(cell_text)
     blank = blank_rows(codes)  # CSV line numbers; GeoJSON codes were checked per feature already
     if blank:
@@ -39,7 +38,7 @@ def _from_rows(codes: pd.Series, areas: pd.Series, names: pd.Series | None, wher
     name_map = {}
     if names is not None:
         names = names.map(cell_text)
-        for a, n in zip(areas, names.map(_name_from_csv) if csv else names):
+        for a, n in zip(areas, names):  # (read_csv took off any formula guard cpa put on)
             if n:  # a literal "NaN" is the user's text: read_csv keeps it and so do we
                 name_map.setdefault(a, n)
     return Plan(dict(zip(codes, areas)), name_map, label=Path(where).stem)
@@ -62,16 +61,32 @@ def read_plan(source: str | os.PathLike, geo: Geography) -> Plan:
         if code_col is None or "area" not in df.columns:
             raise CpaError(f"plan file {path} needs columns lad_code,area (optional area_name)",
                            f"its columns are: {list_items(df.columns)}")
-        plan = _from_rows(df[code_col], df["area"], df.get("area_name"), str(path), csv=True)
+        plan = _from_rows(df[code_col], df["area"], df.get("area_name"), str(path))
     return plan.validate(geo, str(path))
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple]) -> dict:
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
 
 
 def _read_plan_geojson(path: Path) -> Plan:
     hint = "write plans with `cpa solve`/`cpa evaluate --out`, or use CSV lad_code,area"
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_unique_keys)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CpaError(f"plan file {path} is not valid JSON ({exc})", hint) from None
+    except _DuplicateKey as exc:  # JSON would keep the last silently: as ambiguous as a CSV column twice
+        raise CpaError(f"plan file {path} gives the key {exc.args[0]!r} twice in one object",
+                       "delete one of them: which one to use would be a guess") from None
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list):
         raise CpaError(f"plan file {path} is not a GeoJSON FeatureCollection (no list of \"features\")", hint)
@@ -100,21 +115,9 @@ def _read_plan_geojson(path: Path) -> Plan:
                       pd.Series(names, dtype=object), str(path))
 
 
-def _name_to_csv(name: str) -> str:
-    """An area name that a spreadsheet will not run: a leading ``'`` before a formula start (or before
-    a ``'``, so that every name reads back exactly)."""
-    return "'" + name if name.startswith(FORMULA_STARTS + ("'",)) else name
-
-
-def _name_from_csv(name: str) -> str:
-    return name[1:] if name.startswith("'") and name[1:].startswith(FORMULA_STARTS + ("'",)) else name
-
-
 def plan_csv_text(plan: Plan) -> str:
-    """The plan as CSV ``lad_code,area,area_name``; names cannot become spreadsheet formulas."""
-    frame = plan.to_frame()
-    frame["area_name"] = frame["area_name"].map(_name_to_csv)
-    return csv_text(frame)
+    """The plan as CSV ``lad_code,area,area_name`` (labels that look like formulas guarded; they read back as they were)."""
+    return csv_text(plan.to_frame())
 
 
 def write_plan_csv(plan: Plan, path: str | os.PathLike) -> Path:

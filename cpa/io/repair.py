@@ -26,7 +26,6 @@ says in one line what changed; the CLI prints it on stderr.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -35,6 +34,7 @@ import shapely
 from shapely.errors import GEOSException
 
 from ..errors import CpaError, list_items
+from ..options import check_tolerances  # noqa: F401  (checked with every other option)
 
 #: Vertices closer than this (metres) are snapped together, and gaps narrower than it closed.
 DEFAULT_SNAP_M = 1.0
@@ -90,14 +90,6 @@ class RepairedBoundaries:
 
     geometry: gpd.GeoSeries
     summary: RepairSummary | None
-
-
-def check_tolerances(snap_m: float, sliver_m2: float) -> None:
-    if not (isinstance(snap_m, (int, float)) and math.isfinite(snap_m) and snap_m >= 0):
-        raise CpaError(f"--snap must be 0 or more metres, got {snap_m}", "e.g. --snap 1 (0 turns snapping off)")
-    if not (isinstance(sliver_m2, (int, float)) and math.isfinite(sliver_m2) and sliver_m2 >= 0):
-        raise CpaError(f"--sliver must be 0 or more square metres, got {sliver_m2}",
-                       "e.g. --sliver 100 (0 leaves every gap open)")
 
 
 def interior_overlaps(geoms: np.ndarray, among: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -11,6 +11,12 @@ from ..values import DEFAULT_TOTAL_M, ContractValues, check_total_m, scaled
 from .tables import blank_rows, read_csv
 
 
+#: A value table (£ a year, not scaled by --total) adding up to less than this is in the wrong unit (£m?).
+MIN_TOTAL_GBP = 1000.0
+#: ... or to more than this (£1,000 trillion a year; pence?). Above it, squares of values lose precision.
+MAX_TOTAL_GBP = 1e15
+
+
 def read_value_table(path, geo) -> tuple[pd.Series, str]:
     """A per-unit value (£/yr) or caseload table; returns (series, 'value'|'caseload')."""
     df = read_csv(path, "value table")
@@ -47,7 +53,13 @@ def read_value_table(path, geo) -> tuple[pd.Series, str]:
     neg = codes[numbers < 0]
     if len(neg):
         raise CpaError(f"value table {path}: negative {kind} for {list_items(neg)}", "values must be 0 or more")
-    if numbers.sum() <= 0:
+    with np.errstate(over="ignore"):  # a sum past 1.8e308 is inf: say so in the tool's words, not numpy's
+        total = float(numbers.sum())
+    if not np.isfinite(total) or (kind == "value" and total > MAX_TOTAL_GBP):
+        size = f"{total:.3g}, more than any budget" if np.isfinite(total) else "more than a computer can hold"
+        raise CpaError(f"value table {path}: the {kind}s add up to {size}",
+                       "give values in £ a year (e.g. 1500000), or a caseload column")
+    if total <= 0:
         raise CpaError(f"value table {path}: every {kind} is zero", "at least one unit needs a positive value")
     series = pd.Series(numbers.to_numpy(float), index=codes.to_numpy()).reindex(geo.units.index)
     return series, kind
@@ -66,9 +78,10 @@ def values_from_table(geo: Geography, path, total_m: float | None = None, *, tot
         values = scaled(series, scale_to)
         desc = f"user caseload table {path}; scaled to £{scale_to:,.0f}m/yr"
     else:
+        if total_m is None and series.sum() < MIN_TOTAL_GBP:
+            raise CpaError(f"value table {path}: the values add up to £{series.sum():.3g} a year, which looks like "
+                           f"the wrong unit", "value is £ a year (e.g. 1500000 for £1.5m); or keep the numbers "
+                           "and give --total in £m a year to scale them to it")
         values = series if total_m is None else scaled(series, total_m)
         desc = f"user value table {path}" + ("" if total_m is None else f"; scaled to £{total_m:,.0f}m/yr")
-    if not np.isfinite(values.sum()):
-        raise CpaError(f"value table {path}: the values add up to more than a computer can hold",
-                       "give values in £ a year (e.g. 1500000), or a caseload column")
     return ContractValues(values.rename("value"), "table", desc)

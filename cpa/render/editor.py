@@ -52,7 +52,7 @@ from markupsafe import Markup
 from ..errors import CpaError
 from ..geography import EARTH_RADIUS_KM, Geography
 from ..io import atomic
-from ..io.safe import FORMULA_STARTS
+from ..io.safe import FORMULA_STARTS, PLAIN_NUMBER
 from ..market import EDGE, NEWTON_DONE, market_model
 from ..metrics import hubs, trust_of
 from ..options import SolveOptions
@@ -212,7 +212,7 @@ def editor_data(plan: Plan, geo: Geography, values: ContractValues, options: Sol
         "formats": {"summary": SUMMARY_FIGURES, "area": AREA_FIGURES, "objective": OBJECTIVE_FIGURES},
         "palette": list(PALETTE),
         "split_colour": SPLIT_RED,
-        "formula_starts": list(FORMULA_STARTS),
+        "formula_starts": list(FORMULA_STARTS), "plain_number": PLAIN_NUMBER,
         "lads": lads,
         "pfa_shapes": _collection(pfa_shapes.geometry.values,
                                   [{"p": pfa_index[p]} for p in pfa_shapes["area"]]),

@@ -18,6 +18,19 @@ from ..compare.sweep import SWEEP_MARKERS
 from .styles import REFERENCE_COLOUR, REFERENCE_STAR, SOLVED_COLOUR
 
 
+def plain_text(text, limit: int | None = None) -> str:
+    """``text`` drawn as it is: matplotlib reads ``$...$`` as mathematics (and fails on ``$$``);
+    cut to ``limit`` characters (an option name of any length must not squeeze the axes to nothing)."""
+    text = str(text)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("$", r"\$")
+
+
+#: Longest option name drawn in a figure.
+NAME_CHARS = 40
+
+
 def new_figure(width: float, height: float) -> Figure:
     """A constrained-layout figure."""
     # Figures with their own Agg canvas: no pyplot, so no global backend or state is touched.
@@ -51,7 +64,8 @@ def value_figure(result: ComparisonResult) -> bytes:
         colour = SOLVED_COLOUR if result.reports[name] else REFERENCE_COLOUR
         bars = ax.barh(y, v, color=colour, height=0.75)
         bars[-1].set_color("#c0392b")
-        labels = [f"{i + 1}  {textwrap.shorten(plan.name(a), 34, placeholder='…')}" for i, a in enumerate(order)]
+        labels = [f"{i + 1}  {plain_text(textwrap.shorten(plan.name(a), 34, placeholder='…'))}"
+                  for i, a in enumerate(order)]
         ax.set_yticks(y, labels, fontsize=7)
         ax.set_ylim(len(v) - 0.4, -0.6)
         ax.bar_label(bars, [f"£{x:,.1f}m" for x in v], padding=2, fontsize=6.5)
@@ -61,8 +75,8 @@ def value_figure(result: ComparisonResult) -> bytes:
                     fontsize=7, va="bottom")
         ax.set_xlim(0, float(v.max()) * 1.22)
         s = card.summary
-        ax.set_title(f"{name} ({len(v)} areas): CV {s['value_cv']:.2f}, max/min {s['value_ratio']:.1f}x",
-                     fontsize=9, loc="left")
+        ax.set_title(f"{plain_text(name, NAME_CHARS)} ({len(v)} areas): CV {s['value_cv']:.2f}, "
+                     f"max/min {s['value_ratio']:.1f}x", fontsize=9, loc="left")
         ax.set_xlabel("£m a year", fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
         ax.tick_params(axis="y", length=0)
@@ -76,6 +90,7 @@ def travel_figure(result: ComparisonResult) -> bytes:
     """PNG: per option, each area's value-weighted mean travel to its hub (dots), the plan's mean (bar),
     and the longest travel to a hub."""
     names = list(result.table["name"])
+    shown = [plain_text(n, NAME_CHARS) for n in names]
     fig = new_figure(min(14.0, max(8.0, 3.0 + 1.6 * len(names))), 4.6)
     ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     x = np.arange(len(names))
@@ -90,7 +105,7 @@ def travel_figure(result: ComparisonResult) -> bytes:
         ax.annotate(f"{means[i]:.1f} km", (i, means[i]), xytext=(0, 3), textcoords="offset points",
                     ha="center", fontsize=8, fontweight="bold", zorder=4,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
-    ax.set_xticks(x, names, rotation=20 if max(map(len, names)) > 10 else 0, ha="right" if max(map(len, names)) > 10 else "center")
+    ax.set_xticks(x, shown, rotation=20 if max(map(len, shown)) > 10 else 0, ha="right" if max(map(len, shown)) > 10 else "center")
     ax.set_ylabel("km to hub")
     ax.set_title("Mean travel to hub: plan (bar) and each area (dots)", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
@@ -98,7 +113,7 @@ def travel_figure(result: ComparisonResult) -> bytes:
     ax2.bar(x, maxes, color=colours, width=0.6)
     for i, m in enumerate(maxes):
         ax2.annotate(f"{m:.0f}", (i, m), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=8)
-    ax2.set_xticks(x, names, rotation=20 if max(map(len, names)) > 10 else 0, ha="right" if max(map(len, names)) > 10 else "center")
+    ax2.set_xticks(x, shown, rotation=20 if max(map(len, shown)) > 10 else 0, ha="right" if max(map(len, shown)) > 10 else "center")
     ax2.set_ylabel("km")
     ax2.set_title("Longest travel from a LAD to its hub", fontsize=9)
     ax2.spines[["top", "right"]].set_visible(False)

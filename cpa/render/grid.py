@@ -34,7 +34,7 @@ from ..compare.tradeoffs import (BALANCE, FRAGMENTS, TRAVEL, describe, dominator
 from ..geography import Geography
 from ..io import atomic
 from ..io.safe import csv_text
-from .figures import _footnote, _sweep_frame, new_figure, png_bytes
+from .figures import NAME_CHARS, _footnote, _sweep_frame, new_figure, plain_text, png_bytes
 from .styles import PALETTE, RAMP, REFERENCE_STAR
 from .text import markdown_table
 
@@ -89,7 +89,7 @@ def curve_figures(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame) -> dict[s
                 ok = solved(rows).sort_values("K")
                 colour = PALETTE[i % len(PALETTE)]
                 marker = MARKERS[i % len(MARKERS)]
-                ax.plot(ok["K"].astype(int), ok[col].astype(float), color=colour, linewidth=1.2, label=name)
+                ax.plot(ok["K"].astype(int), ok[col].astype(float), color=colour, linewidth=1.2, label=plain_text(name, NAME_CHARS))
                 opt = ok["status"] == "optimal"
                 ax.scatter(ok["K"][opt].astype(int), ok[col][opt].astype(float), color=colour, s=20, zorder=3,
                            marker=marker)
@@ -105,7 +105,7 @@ def curve_figures(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame) -> dict[s
             ax.set_title(title, fontsize=9, loc="left", pad=14)  # above the K=16/21/35 labels
         if len(options) > 1:
             axes[0].legend(fontsize=7, loc="upper right")
-        fig.suptitle(f"Against K, value model {vlabel}", fontsize=11, x=0.01, ha="left")
+        fig.suptitle(f"Against K, value model {plain_text(vlabel, NAME_CHARS)}", fontsize=11, x=0.01, ha="left")
         _footnote(fig, _status_note(part))
         out[f"curves_{slug(vlabel)}.png"] = png_bytes(fig)
     return out
@@ -178,7 +178,7 @@ def front_figure(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame, ycol: str 
             top = max([1.0] + part[ycol].astype(float).tolist() + r[ycol].astype(float).tolist())
             ax.set_ylim(-0.05 * top - 0.3, top * 1.08 + 0.3)
         n_front = int((~part["dominated"].astype(bool)).sum())
-        ax.set_title(f"{vlabel}: {n_front} of {len(part)} never dominated", fontsize=9, loc="left")
+        ax.set_title(f"{plain_text(vlabel, NAME_CHARS)}: {n_front} of {len(part)} never dominated", fontsize=9, loc="left")
         ax.set_ylabel(ylabel, fontsize=8)
     for ax in axes[len(models):]:
         ax.set_visible(False)
@@ -187,7 +187,7 @@ def front_figure(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame, ycol: str 
     bar.update_ticks()
     bar.set_label("K (front: coloured, labelled; dominated: grey)", fontsize=8)
     if len(options) > 1:
-        handles = [Line2D([], [], marker=MARKERS[i % len(MARKERS)], linestyle="", color="#555", label=name)
+        handles = [Line2D([], [], marker=MARKERS[i % len(MARKERS)], linestyle="", color="#555", label=plain_text(name, NAME_CHARS))
                    for i, name in enumerate(options)]
         axes[0].legend(handles=handles, fontsize=7, loc="upper right")
     what = "balance" if ycol == BALANCE else "PFA fragments (soft coterminosity)"
@@ -215,7 +215,7 @@ def stability_figure(stab: pd.DataFrame, geo: Geography, models: list[str]) -> b
     bar.ax.yaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
     bar.set_label("share of plans in which the LAD's area is its most frequent one", fontsize=8)
     fig.suptitle("Stability of each LAD across value models", x=0.01, ha="left", fontsize=12, fontweight="bold")
-    ax.set_title(f"Value models: {', '.join(models)}. Pale: the LAD's area changes with the value model.",
+    ax.set_title(f"Value models: {plain_text(', '.join(models))}. Pale: the LAD's area changes with the value model.",
                  fontsize=8, loc="left")
     return png_bytes(fig, dpi=120)
 

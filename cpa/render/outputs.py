@@ -21,6 +21,7 @@ from ..compare.sweep import SWEEP_MAPS, SWEEP_MARKERS
 from ..compare.table import display_rows
 from ..geography import Geography
 from ..io import atomic
+from ..io.safe import csv_text, markdown_cell
 from ..io.plans import plan_csv_text, plan_geojson_text
 from ..io.serialise import SCHEMA_VERSION, dumps
 from ..naming import solve_label
@@ -69,11 +70,20 @@ def write_solve_outputs(result: SolveResult, geo: Geography, values: ContractVal
     return atomic.write_files(out_dir, solve_output_texts(result, geo, values, with_map))
 
 
+#: Longest option folder name (the option's name is in comparison.csv and the report in full).
+MAX_DIR_CHARS = 60
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
 def option_dirs(names: Iterable[str]) -> dict[str, str]:
-    """Option name -> a safe, unique folder name (``K=16`` -> ``K_16``)."""
+    """Option name -> a safe, unique folder name (``K=16`` -> ``K_16``): letters, digits and ``._-`` only,
+    at most :data:`MAX_DIR_CHARS` long (file systems refuse names over 255 bytes), never a name Windows
+    reserves (``CON``, ``NUL``, ...)."""
     out, used = {}, set()
     for name in names:
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "option"
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:MAX_DIR_CHARS].strip("._") or "option"
+        if base.split(".")[0].upper() in WINDOWS_RESERVED:
+            base = f"{base}_"
         slug, i = base, 2
         while slug.lower() in used:
             slug, i = f"{base}_{i}", i + 1
@@ -103,10 +113,11 @@ def comparison_texts(result: ComparisonResult, geo: Geography, values: ContractV
     files.update(pngs)
     layers = [(name, result.plans[name], result.cards[name]) for name in result.table["name"]]
     files["map.html"] = render_html(interactive_map(layers, geo, values))
-    files["comparison.csv"] = result.table.to_csv(index=False, lineterminator="\n")
-    md = [f"# {title}", ""] + ([description, ""] if description else [])
+    files["comparison.csv"] = csv_text(result.table)
+    md = [f"# {markdown_cell(title)}", ""] + ([markdown_cell(description), ""] if description else [])
     md += [markdown_table(*display_rows(result.table)), "", "## What the numbers say", ""]
-    md += [f"- {n}" for n in notes] + ["", f"_Values: {values.label}. Travel: {geo.distance_note}._", ""]
+    md += [f"- {markdown_cell(n)}" for n in notes]
+    md += ["", f"_Values: {markdown_cell(values.label)}. Travel: {markdown_cell(geo.distance_note)}._", ""]
     files["comparison.md"] = "\n".join(md)
     files["report.html"] = report_html(result, values, geo, notes, pngs, dirs, title, description, files["map.html"])
     return files
@@ -153,8 +164,8 @@ def write_sweep(df: pd.DataFrame, out_dir: str | os.PathLike, references: pd.Dat
         if ks:
             files["sweep_maps.png"] = sweep_maps_png(results, geo, ks)
     if references is not None and len(references):
-        files["references.csv"] = references.to_csv(index=False, lineterminator="\n")
-    files["sweep.csv"] = df.to_csv(index=False, lineterminator="\n")
+        files["references.csv"] = csv_text(references)
+    files["sweep.csv"] = csv_text(df)
     if notes:
-        files["sweep.md"] = "# Sweep\n\n" + "".join(f"- {n}\n" for n in notes)
+        files["sweep.md"] = "# Sweep\n\n" + "".join(f"- {markdown_cell(n)}\n" for n in notes)
     return atomic.write_files(out_dir, files)

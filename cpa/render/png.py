@@ -8,6 +8,7 @@ the title in words, the headline figures, and the source line at the foot.
 
 from __future__ import annotations
 
+import io
 import os
 import textwrap
 from pathlib import Path
@@ -22,7 +23,7 @@ from ..io import atomic
 from ..io.plans import plan_geodataframe
 from ..metrics import Scorecard
 from ..plan import Plan
-from .figures import new_figure
+from .figures import new_figure, plain_text
 from .maps import area_numbers, fill_colours, headline, label_points, metric_classes, metric_column, pfa_frame, split_pfas
 from .styles import SOURCE_LINE, SPLIT_RED
 
@@ -62,7 +63,7 @@ def draw_plan(ax, plan: Plan, card: Scorecard, geo: Geography, colours: dict[str
     for area in sorted(numbers, key=numbers.get):
         lat, lon = points[area]
         named = names and len(plan.name(area)) <= NAME_ON_MAP_CHARS
-        text = f"{numbers[area]} {plan.name(area)}" if named else str(numbers[area])
+        text = f"{numbers[area]} {plain_text(plan.name(area))}" if named else str(numbers[area])
         texts.append(ax.text(lon, lat, text, fontsize=fontsize, fontweight="bold", ha="center", va="center",
                              path_effects=halo, zorder=7))
         xs.append(lon)
@@ -78,7 +79,14 @@ def draw_plan(ax, plan: Plan, card: Scorecard, geo: Geography, colours: dict[str
 def static_png(plan: Plan, card: Scorecard, geo: Geography, path: str | os.PathLike,
                title: str | None = None, color_by: str = "area", classes: str = "quantile",
                dpi: int = 150) -> Path:
-    """Draw one plan as a 16:9 PNG for slides: numbered (and, for few areas, named) areas, legend,
+    """Write :func:`plan_png` to ``path``, whole or not at all."""
+    return atomic.write_bytes(path, plan_png(plan, card, geo, title=title, color_by=color_by, classes=classes,
+                                             dpi=dpi))
+
+
+def plan_png(plan: Plan, card: Scorecard, geo: Geography, title: str | None = None, color_by: str = "area",
+             classes: str = "quantile", dpi: int = 150) -> bytes:
+    """One plan as a 16:9 PNG for slides: numbered (and, for few areas, named) areas, legend,
     title in words, headline figures, source line."""
     column, _ = metric_column(color_by)
     scale = None if column is None else metric_classes([card], color_by, classes)
@@ -113,7 +121,7 @@ def static_png(plan: Plan, card: Scorecard, geo: Geography, path: str | os.PathL
                  transform=leg.transAxes)
         leg.add_patch(Rectangle((0.055, y - step * 0.75), 0.035, step * 0.7, facecolor=colours[area],
                                 edgecolor="#999", transform=leg.transAxes))
-        name = textwrap.shorten(plan.name(area), name_width, placeholder="…")
+        name = plain_text(textwrap.shorten(plan.name(area), name_width, placeholder="…"))
         leg.text(0.105, y - step * 0.4, name, fontsize=size, va="center", transform=leg.transAxes)
         leg.text(1.0, y - step * 0.4, f"£{float(card.areas.at[area, 'value_m']):,.1f}m", fontsize=size,
                  ha="right", va="center", transform=leg.transAxes)
@@ -121,13 +129,13 @@ def static_png(plan: Plan, card: Scorecard, geo: Geography, path: str | os.PathL
     key = "black line: PFA boundary   red dashes: PFA split by this plan   ○ hub"
     leg.text(0.0, max(y - step * 0.6, 0.0), key, fontsize=size - 1, color="#444", va="top", transform=leg.transAxes)
 
-    fig.suptitle(title or plan.label, x=0.01, ha="left", fontsize=16, fontweight="bold")
-    fig.text(0.01, 0.915, "  ·  ".join(headline(card)), fontsize=9.5, color="#333", va="top")
-    fig.text(0.01, 0.012, f"Values: {card.summary.get('value_model', '')}.\n{source_line(geo)}", fontsize=7,
-             color="#444", va="bottom")
-    with atomic.atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi)
-    return Path(path)
+    fig.suptitle(plain_text(title or plan.label), x=0.01, ha="left", fontsize=16, fontweight="bold")
+    fig.text(0.01, 0.915, plain_text("  ·  ".join(headline(card))), fontsize=9.5, color="#333", va="top")
+    fig.text(0.01, 0.012, plain_text(f"Values: {card.summary.get('value_model', '')}.\n{source_line(geo)}"),
+             fontsize=7, color="#444", va="bottom")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
 
 
 def sweep_maps_png(results: dict, geo: Geography, ks: list[int], dpi: int = 130) -> bytes:

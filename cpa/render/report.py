@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 
 import jinja2
+import markupsafe
 from markupsafe import Markup
 
 from .. import __version__
@@ -16,11 +17,19 @@ from ..compare.comparison import ComparisonResult
 from ..compare.table import display_rows
 from ..geography import Geography
 from ..values import ContractValues
+from ..io.safe import escape_html
 from .maps import map_fragments
 from .styles import SOURCE_LINE, template_text
 
-#: Autoescaping on: every string from input (option names, area names, file names) is escaped.
-_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+def _escaped(value):
+    """Every value the template prints goes through the tool's one HTML escape (trusted template
+    text comes in as Markup and is left alone)."""
+    return value if isinstance(value, markupsafe.Markup) else markupsafe.Markup(escape_html(value))
+
+
+#: Every string from input (option names, area names, file names) is escaped by escape_html; autoescape
+#: stays on as a second guard.
+_ENV = jinja2.Environment(autoescape=True, finalize=_escaped, undefined=jinja2.StrictUndefined)
 
 FIGURE_CAPTIONS = (("values.png", "Contract values"), ("travel.png", "Travel"))
 
@@ -37,7 +46,7 @@ def report_html(result: ComparisonResult, values: ContractValues, geo: Geography
               "links": ("plan.csv", "plan.geojson") + (("run.json",) if result.reports[n] else ())}
              for n in result.table["name"]]
     return _ENV.from_string(template_text("report.html.j2")).render(
-        title=title, description=description, css=template_text("report.css"), value_label=values.label,
+        title=title, description=description, css=markupsafe.Markup(template_text("report.css")), value_label=values.label,
         distance_note=geo.distance_note, version=__version__, headers=headers,
         rows=[{"kind": kind, "cells": cells} for cells, kind in zip(rows, result.table["kind"])],
         notes=notes, files=files, map_head=Markup(map_head), map_body=Markup(map_body),

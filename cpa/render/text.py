@@ -102,6 +102,7 @@ def text_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table; every cell through :func:`markdown_cell` (names may hold ``|`` or markup)."""
     out = ["| " + " | ".join(map(markdown_cell, headers)) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     out += ["| " + " | ".join(map(markdown_cell, r)) + " |" for r in rows]
     return "\n".join(out)
@@ -114,8 +115,9 @@ def render_scorecard(card: Scorecard, fmt: str = "table") -> str:
         return csv_text(card.areas, index=True)
     headers, rows = area_rows(card)
     if fmt == "markdown":
-        body = [f"## {card.summary['plan']}", ""] + [f"- {l}" for l in summary_lines(card)] + [""]
-        body += [markdown_table(headers, rows), ""] + [f"_{n}_" for n in card.notes]
+        body = [f"## {markdown_cell(card.summary['plan'])}", ""]
+        body += [f"- {markdown_cell(line)}" for line in summary_lines(card)] + [""]
+        body += [markdown_table(headers, rows), ""] + [f"_{markdown_cell(n)}_" for n in card.notes]
         return "\n".join(body) + "\n"
     if fmt == "table":
         return "\n".join(summary_lines(card) + ["", text_table(headers, rows), ""] + card.notes) + "\n"

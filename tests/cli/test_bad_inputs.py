@@ -106,7 +106,7 @@ CASES = [
     ("values-short-row", ["evaluate", "@plan.csv", *GRID, "--values", "@values_short_row.csv"], 2,
      "value is not a number for U11=''"),
     ("values-extra-field", ["evaluate", "@plan.csv", *GRID, "--values", "@values_extra_field.csv"], 2,
-     "Expected 2 fields in line 5, saw 3"),
+     "line 5 has 3 fields but the header has 2"),
     ("values-negative", ["evaluate", "@plan.csv", *GRID, "--values", "@values_negative.csv"], 2,
      "negative value for U11"),
     ("values-NaN", ["evaluate", "@plan.csv", *GRID, "--values", "@values_nan.csv"], 2,

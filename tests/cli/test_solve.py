@@ -24,7 +24,7 @@ def test_solve_writes_plan_geojson_run_json_and_map(tmp_path):
     r = run(["solve", "--areas", "2", "--coterminous", "off", "--out", str(out), "--map", *GRID])
     assert r.exit_code == 0, r.output
     assert "Proven optimal" in r.output and "2 areas over 4 LADs" in r.output
-    assert sorted(p.name for p in out.iterdir()) == ["map.html", "plan.csv", "plan.geojson", "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".cpa-manifest.json", "map.html", "plan.csv", "plan.geojson", "run.json"]
     run_json = json.loads((out / "run.json").read_text())
     for key in ("solver", "solver_version", "options", "input_hash", "status", "objective", "bound", "gap",
                 "terms", "wall_seconds", "first_plan_seconds", "iterations", "optimality_tolerance", "sizes",

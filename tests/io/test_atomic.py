@@ -12,20 +12,18 @@ import pytest
 from click.testing import CliRunner
 
 from cpa.cli import main
+from cpa.errors import CpaError
 from cpa.io import atomic
 
 GOOD = "lad_code,area\nE06000001,north\n"
 
 
 def crash_half_way(monkeypatch, exc: BaseException) -> None:
-    """Make Path.write_text write half its text, then raise ``exc`` (a crash or Ctrl-C mid-write)."""
-    real = Path.write_text
-
-    def half(self, data, *args, **kwargs):
-        real(self, data[: len(data) // 2], *args, **kwargs)
+    """Make the staging of an output file fail after its bytes are written (a crash, Ctrl-C or full disk)."""
+    def fail(fd):
         raise exc
 
-    monkeypatch.setattr(Path, "write_text", half)
+    monkeypatch.setattr(atomic.os, "fsync", fail)
 
 
 @pytest.mark.parametrize("exc", [RuntimeError("boom"), KeyboardInterrupt(),
@@ -35,8 +33,11 @@ def test_failed_write_keeps_previous_file_and_leaves_no_temp(tmp_path, monkeypat
     target = tmp_path / "plan.csv"
     atomic.write_text(target, GOOD)
     crash_half_way(monkeypatch, exc)
-    with pytest.raises(type(exc)):
+    # An OSError (full disk) becomes one message naming the user's file, never the temporary one.
+    with pytest.raises(CpaError if isinstance(exc, OSError) else type(exc)) as caught:
         atomic.write_text(target, "lad_code,area\n" + "E06000001,south\n" * 1000)
+    if isinstance(exc, OSError):
+        assert str(caught.value).startswith(f"cannot write {target}: No space left") and ".part" not in str(caught.value)
     monkeypatch.undo()
     assert target.read_text() == GOOD
     assert [p.name for p in tmp_path.iterdir()] == ["plan.csv"]

@@ -760,10 +760,12 @@
 
   // ---------------------------------------------------------------- export
   /* A CSV cell: quoted when needed, and a leading = + - @ tab or CR defused so spreadsheets
-     show the text instead of running it as a formula. */
+     show the text instead of running it as a formula; exactly as cpa.io.safe.csv_cell (plain
+     numbers left alone, a leading apostrophe doubled), so every command reads the labels back. */
+  const PLAIN_NUMBER = new RegExp('^(?:' + D.plain_number + ')$');
   function csvCell(value) {
     let s = String(value);
-    if (D.formula_starts.some((c) => s.startsWith(c))) s = "'" + s;  // as cpa.io.safe.csv_cell
+    if (s.startsWith("'") || (D.formula_starts.some((c) => s.startsWith(c)) && !PLAIN_NUMBER.test(s))) s = "'" + s;
     if (/[",\r\n]/.test(s) || s !== s.trim()) s = '"' + s.replace(/"/g, '""') + '"';
     return s;
   }
