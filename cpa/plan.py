@@ -7,6 +7,7 @@ embedded geography. Plan files are read and written by :mod:`cpa.io.plans`.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import math
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -64,9 +65,18 @@ class Plan:
         return pd.DataFrame({"lad_code": s.index, "area": s.values,
                              "area_name": [self.name(a) for a in s.values]})
 
+    def groups(self) -> list[tuple[str, ...]]:
+        """The areas as sorted tuples of unit codes, in sorted order: the partition without labels."""
+        return sorted(map(tuple, self.members().values()))
+
     def same_partition(self, other: "Plan") -> bool:
         """True when both plans group the units identically (labels ignored)."""
-        return sorted(map(tuple, self.members().values())) == sorted(map(tuple, other.members().values()))
+        return self.groups() == other.groups()
+
+    def partition_hash(self) -> str:
+        """A short hash of the partition alone: renaming or relabelling areas keeps it."""
+        text = "\n".join(",".join(g) for g in self.groups())
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def validate(self, geo: Geography, source: str | None = None) -> "Plan":
         """Every unit of ``geo`` in exactly one area, and no unknown unit."""

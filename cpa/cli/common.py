@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from typing import Iterator
+
 import click
 from click.core import ParameterSource
 
-from ..errors import CpaError
+from ..errors import EXIT_SIGINT, EXIT_SIGTERM, CpaError, Terminated
 from ..io import atomic
 
 
@@ -260,3 +265,53 @@ def print_document(kind: str, body: dict) -> None:
     from ..io.serialise import document
 
     click.echo(document(kind, body), nl=False)
+
+
+class StopRequest(threading.Event):
+    """Set by the first Ctrl-C or SIGTERM during a long run; ``signum`` says which."""
+
+    signum: int | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SIGTERM if self.signum == signal.SIGTERM else EXIT_SIGINT
+
+    @property
+    def what(self) -> str:
+        """How the run ended, in the words of every other interrupt's last line."""
+        return "terminated (SIGTERM)" if self.signum == signal.SIGTERM else "interrupted"
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[StopRequest]:
+    """While the block runs, the first Ctrl-C or SIGTERM asks the run to stop and keep its best plan
+    (the engine polls the event) instead of raising; a second one aborts at once, writing nothing."""
+    stop = StopRequest()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def ask(signum, frame):
+        if stop.is_set():
+            raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+        stop.signum = signum
+        stop.set()
+
+    previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def raise_interrupt(stop: StopRequest):
+    """After a run that stopped with nothing to keep: the same exit as an interrupt anywhere else."""
+    raise Terminated() if stop.signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def live_progress(live):
+    """A progress callback for the engine's events that updates a :class:`~cpa.progress.LiveStatus`."""
+    def update(event) -> None:
+        live.update(phase=event.phase, objective=event.objective, bound=event.bound, gap=event.gap)
+    return update

@@ -8,8 +8,8 @@ import click
 
 from ..errors import CpaError
 from .app import main
-from .common import (build_solve_options, explicit, geography_options, load_inputs, note, output_options,
-                     print_document, solve_options, with_codes)
+from .common import (build_solve_options, explicit, geography_options, live_progress, load_inputs, note,
+                     output_options, print_document, raise_interrupt, solve_options, stop_on_signals, with_codes)
 
 
 @main.command("compare")
@@ -85,7 +85,7 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
                               snap, sliver, value_model, values_file, total, quiet=quiet)
     options = [replace(o, solve=with_codes(o.solve, geo)) if o.solve is not None else o for o in options]
     highs_banner_to_stderr(quiet)
-    with LiveStatus(quiet=quiet) as live:
+    with LiveStatus(quiet=quiet) as live, stop_on_signals() as stop:
         live.update(phase="comparing", done=0, total=len(options))
 
         def progress(text: str) -> None:
@@ -93,7 +93,10 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
             if "solving" not in text:
                 live.update(done=(live.status.done or 0) + 1)
 
-        result = compare(options, geo, values, **flags, progress=progress)
+        result = compare(options, geo, values, **flags, progress=progress, solve_progress=live_progress(live),
+                         stop=stop)
+    if result.table.empty:
+        raise_interrupt(stop)  # stopped before anything finished: nothing to keep
     paths = write_comparison(result, geo, values, out_dir, title=title, description=description)
     trusts = geo.references.get("trusts35")
     notes = commentary(result, None if trusts is None else int(trusts["area"].nunique()))
@@ -109,3 +112,7 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
         for line in notes:
             click.echo(f"- {line}")
     note(quiet, f"wrote {len(paths)} files to {out_dir}; open {Path(out_dir) / 'report.html'}")
+    if stop.is_set():
+        click.echo(f"cpa: {stop.what}; kept {len(result.table)} finished option(s)"
+                   + (f", not run: {', '.join(result.not_run)}" if result.not_run else ""), err=True)
+        raise SystemExit(stop.exit_code)

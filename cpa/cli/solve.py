@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from .app import main
-from .common import (build_solve_options, geography_options, load_inputs, note, output_options, print_document,
-                     solve_options, with_codes)
+from .common import (build_solve_options, geography_options, live_progress, load_inputs, note, output_options,
+                     print_document, raise_interrupt, solve_options, stop_on_signals, with_codes)
 
 
 def report_dict(report) -> dict:
@@ -30,12 +30,19 @@ def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_c
     options, input hash, status, objective terms, bound, gap, times) and
     prints the scorecard and what the solver proved (with --format json: one
     JSON document with the run report, the scorecard and the files written).
-    Exit codes: 0 plan written, 2 bad input, 3 infeasible request (the binding
-    rule is named), 4 no plan within the time limit.
+    A live line on stderr shows the phase, the elapsed time, the best
+    objective, the best bound and the gap. The first Ctrl-C (or SIGTERM) stops
+    the solve and keeps the best plan found so far: its files are written
+    whole, run.json says status "interrupted" with the bound and gap so far,
+    and the exit code is 130 (143 for SIGTERM); with no plan yet nothing is
+    written. A second Ctrl-C aborts at once. Exit codes: 0 plan written, 2 bad
+    input, 3 infeasible request (the binding rule is named), 4 no plan within
+    the time limit, 130/143 interrupted.
     """
     from ..io import atomic
     from ..optimise import solve as run_solve
     from ..optimise import status_line
+    from ..optimise.engine import Interrupted
     from ..progress import LiveStatus, highs_banner_to_stderr
     from ..render.outputs import write_solve_outputs
     from ..render.text import render_scorecard
@@ -47,9 +54,12 @@ def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_c
                               snap, sliver, value_model, values_file, total, quiet=quiet)
     options = with_codes(options, geo)
     highs_banner_to_stderr(quiet)
-    with LiveStatus(quiet=quiet) as live:
+    with LiveStatus(quiet=quiet) as live, stop_on_signals() as stop:
         live.update(phase=f"solving K={options.k}, {options.coterminous}")
-        result = run_solve(geo, values, options)
+        try:
+            result = run_solve(geo, values, options, progress=live_progress(live), stop=stop)
+        except Interrupted:
+            raise_interrupt(stop)
     paths = write_solve_outputs(result, geo, values, out_dir, with_map=with_map)
     report = report_dict(result.report)
     if fmt == "json":
@@ -61,3 +71,8 @@ def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_c
             click.echo(f"Start: {result.report.start}")
         click.echo(status_line(result.report))
     note(quiet, "wrote " + ", ".join(str(p) for p in paths))
+    if stop.is_set():
+        # Interrupted, but a plan was kept: say so, and exit as an interrupt (not a failure, not a success).
+        click.echo(f"cpa: {stop.what}; kept the best plan found ({result.report.status}); "
+                   f"wrote {out_dir}", err=True)
+        raise SystemExit(stop.exit_code)

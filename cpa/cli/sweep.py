@@ -9,7 +9,7 @@ import click
 from ..options import check_jobs
 from .app import main
 from .common import (build_solve_options, geography_options, load_inputs, note, output_options, print_document,
-                     solve_options, with_codes)
+                     raise_interrupt, solve_options, stop_on_signals, with_codes)
 
 
 @main.command("sweep")
@@ -59,7 +59,7 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundari
     highs_banner_to_stderr(quiet)
     shown = ", ".join(map(str, ks)) if len(ks) < 8 else f"{ks[0]}..{ks[-1]} ({len(ks)} values)"
     note(quiet, f"sweeping K = {shown}, up to {base.time_limit:g} s each")
-    with LiveStatus(quiet=quiet) as live:
+    with LiveStatus(quiet=quiet) as live, stop_on_signals() as stop:
         live.update(phase="sweeping", done=0, total=len(ks))
 
         def progress(row, done, n):
@@ -68,7 +68,10 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundari
             live.log(f"[{done}/{n}] K={row['K']}: {row['status']}{gap}  {row['seconds']:.1f} s{why}")
             live.update(done=done)
 
-        df, results = sweep_results(ks, base, geo, values, jobs=jobs, progress=progress, scheduler=scheduler)
+        df, results = sweep_results(ks, base, geo, values, jobs=jobs, progress=progress, scheduler=scheduler,
+                                    stop=stop)
+    if stop.is_set() and not results:
+        raise_interrupt(stop)  # stopped before any K had a plan: nothing to keep
     notes = sweep_commentary(df, base.market, values.total / 1e6)
     paths = write_sweep(df, out_dir, reference_points(geo, values, market=base.market), results=results, geo=geo,
                         values=values, map_ks=map_ks, notes=notes)
@@ -84,3 +87,8 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundari
     top = sorted(str(p) for p in paths if p.parent == Path(out_dir))
     note(quiet, "wrote " + ", ".join(top) + (f" and the plan files of {len(results)} Ks (k{min(results)}/plan.csv, ...)"
                                                if results else ""))
+    if stop.is_set():
+        not_run = [int(k) for k, s in zip(df["K"], df["status"]) if s == "not_run"]
+        click.echo(f"cpa: {stop.what}; kept {len(results)} K with plans"
+                   + (f", not run: K={', '.join(map(str, not_run))}" if not_run else ""), err=True)
+        raise SystemExit(stop.exit_code)

@@ -63,7 +63,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         # hold them until it is up, then act on them, with the cluster stopped cleanly below.
         with signals_deferred():
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                   silence_logs=quiet)
+                                   silence_logs=quiet, preload=["cpa.compare.worker_setup"])
         try:
             with Client(cluster) as client:
                 yield client

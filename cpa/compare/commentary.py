@@ -23,11 +23,18 @@ def commentary(result: ComparisonResult, n_trusts: int | None = None) -> list[st
     balance, what fewer areas cost in travel, and each option's smallest contract."""
     t = result.table.set_index("name", drop=False)
     out = []
+    if result.not_run:
+        out.append(f"Interrupted: {_names(result.not_run)} {'was' if len(result.not_run) == 1 else 'were'} "
+                   "not run; the table has the options that were.")
     for name, rep in result.reports.items():
         if rep is None:
             continue
         limit = rep.options.get("time_limit")
-        if rep.status == "optimal":
+        if rep.status == "interrupted":
+            gap = "no bound was proved" if rep.gap is None else f"gap {rep.gap:.1%} to the best bound"
+            out.append(f"{name} was stopped after {rep.wall_seconds:.0f} s and keeps its best plan so far "
+                       f"({gap}); it is NOT proven optimal.")
+        elif rep.status == "optimal":
             out.append(f"{name} is proven optimal for its objective (solved in {rep.wall_seconds:.0f} s).")
         else:
             gap = ("no bound was proved" if rep.gap is None
@@ -140,7 +147,7 @@ def sweep_commentary(df: pd.DataFrame, market: MarketParameters | None, total_m:
     counts = df["status"].value_counts()
     out = [f"{len(df)} values of K: " + ", ".join(f"{counts[s]} {s.replace('_', ' ')}" for s in
                                                     ("optimal", "feasible", "interrupted", "infeasible",
-                                                     "no_solution", "error") if counts.get(s, 0)) + "."]
+                                                     "no_solution", "error", "not_run") if counts.get(s, 0)) + "."]
     rows = ok.assign(label=[f"K={int(k)}" for k in ok["K"]])
     out += market_tradeoff(rows, model, total_m)
     return out

@@ -7,7 +7,7 @@ pictures and an HTML report with a commentary computed from the numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import pandas as pd
@@ -19,6 +19,7 @@ from ..io.plans import read_plan
 from ..metrics import Scorecard, scorecard
 from ..naming import named_plan
 from ..optimise import solve
+from ..optimise.engine import Interrupted
 from ..options import MarketParameters
 from ..plan import Plan
 from ..values import ContractValues
@@ -35,6 +36,13 @@ class ComparisonResult:
     plans: dict[str, Plan]
     cards: dict[str, Scorecard]
     reports: dict[str, dict | None]
+    #: Options not run because the comparison was stopped (Ctrl-C) before them.
+    not_run: list[str] = field(default_factory=list)
+
+    @property
+    def interrupted(self) -> bool:
+        """True when the comparison was stopped: an option ended early or was not run."""
+        return bool(self.not_run) or any(r is not None and r.status == "interrupted" for r in self.reports.values())
 
 
 def _relabel(card: Scorecard, name: str) -> Scorecard:
@@ -44,7 +52,8 @@ def _relabel(card: Scorecard, name: str) -> Scorecard:
 def compare(options: Sequence[Option], geo: Geography, values: ContractValues, *,
             min_value_m: float | None = None, max_share_pct: float | None = None, max_value_m: float | None = None,
             market: MarketParameters | None = None, pbr_detect: float | None = None, small_lots: int | None = None,
-            progress: Callable[[str], None] | None = None) -> ComparisonResult:
+            progress: Callable[[str], None] | None = None, solve_progress=None,
+            stop=None) -> ComparisonResult:
     """Solve or load every option, score it, and tabulate one row per option (in the given order).
 
     ``min_value_m``/``max_value_m`` (£m a year), ``max_share_pct`` (percent),
@@ -53,7 +62,11 @@ def compare(options: Sequence[Option], geo: Geography, values: ContractValues, *
     solved options are scored against their own rules and parameters. A solve that is infeasible or finds no plan raises
     (:class:`InfeasibleRequest` / :class:`NoPlanFound`) naming the option, so
     a comparison is never silently missing one. ``progress`` gets one line of
-    text as each option starts and ends.
+    text as each option starts and ends; ``solve_progress`` the engine's
+    events during each solve. When ``stop`` (a ``threading.Event``) is set, the
+    running solve returns its best plan (status ``interrupted``) and the
+    options after it are not run: the result keeps what finished and says
+    which were not run (``not_run``, ``interrupted``).
     """
     options = list(options)
     if not options:
@@ -75,13 +88,20 @@ def compare(options: Sequence[Option], geo: Geography, values: ContractValues, *
                                         pbr_detect=pbr_detect, small_lots=small_lots)
             reports[opt.name] = None
             say(f"[{i}/{len(options)}] {opt.name}: scored {opt.plan} ({plan.k} areas)")
+    not_run = []
     for i, opt in enumerate(options, 1):
         if opt.solve is None:
+            continue
+        if stop is not None and stop.is_set():
+            not_run.append(opt.name)
             continue
         tag = f"[{i}/{len(options)}] {opt.name}"
         say(f"{tag}: solving K={opt.solve.k} (time limit {opt.solve.time_limit:g} s)...")
         try:
-            result = solve(geo, values, opt.solve)
+            result = solve(geo, values, opt.solve, progress=solve_progress, stop=stop)
+        except Interrupted:
+            not_run.append(opt.name)
+            continue
         except (InfeasibleRequest, NoPlanFound) as exc:
             raise type(exc)(f"option {opt.name!r}: {exc.message}", exc.hint) from None
         plans[opt.name] = Plan(result.plan.assignment, result.plan.names, label=opt.name)
@@ -90,6 +110,7 @@ def compare(options: Sequence[Option], geo: Geography, values: ContractValues, *
         r = result.report
         gap = "" if r.gap is None else f", gap {r.gap:.2%}"
         say(f"{tag}: {r.status}{gap} in {r.wall_seconds:.1f} s")
-    plans, cards, reports = ({o.name: d[o.name] for o in options} for d in (plans, cards, reports))  # given order
-    table = comparison_table(options, cards, reports)
-    return ComparisonResult(options, table, plans, cards, reports)
+    done = [o for o in options if o.name not in not_run]
+    plans, cards, reports = ({o.name: d[o.name] for o in done} for d in (plans, cards, reports))  # given order
+    table = comparison_table(done, cards, reports)
+    return ComparisonResult(done, table, plans, cards, reports, not_run)

@@ -1,6 +1,9 @@
 """Sweep the number of areas K: solve each K and return one row per K.
 
-Infeasible Ks are rows with their reason, not errors.
+Infeasible Ks are rows with their reason, not errors. A sweep that is stopped
+(``stop`` set, e.g. by Ctrl-C) keeps what finished: the running solves return
+their best plans (status ``interrupted``) and the Ks not started are rows with
+status ``not_run``.
 """
 
 from __future__ import annotations
@@ -8,7 +11,9 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import math
+import threading
 import time
+import uuid
 import warnings
 from dataclasses import replace
 from typing import Callable, Iterable, Sequence
@@ -20,6 +25,7 @@ from ..geography import Geography
 from ..io.plans import read_plan
 from ..metrics import scorecard
 from ..optimise import SolveOptions, SolveResult, solve
+from ..optimise.engine import Interrupted
 from ..options import check_jobs, parse_k_values  # noqa: F401  (parse_k_values re-exported)
 from ..optimise.blocks import build_blocks
 from ..progress import highs_banner_to_stderr
@@ -40,15 +46,26 @@ def _one_line(exc: CpaError) -> str:
     return exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
 
 
-def solve_row(geo: Geography, values: ContractValues, options: SolveOptions) -> tuple[dict, SolveResult | None]:
+#: A K that a stopped sweep did not get to (or stopped before it had a plan).
+NOT_RUN = "not_run"
+
+
+def solve_row(geo: Geography, values: ContractValues, options: SolveOptions,
+              stop=None) -> tuple[dict, SolveResult | None]:
     """Solve one request and return (its sweep row, the result or None); an infeasible request or no plan in
-    time is a row, not an error."""
+    time is a row, not an error. With ``stop`` set the solve returns its best plan (status ``interrupted``),
+    or the row says ``not_run``."""
     row = dict.fromkeys(SWEEP_COLUMNS)
     row["K"] = options.k
     t0 = time.perf_counter()
     result = None
+    if stop is not None and stop.is_set():
+        row.update(status=NOT_RUN, reason="the sweep was stopped before this K started", seconds=0.0)
+        return row, None
     try:
-        result = solve(geo, values, options)
+        result = solve(geo, values, options, stop=stop)
+    except Interrupted:
+        row.update(status=NOT_RUN, reason="the sweep was stopped before this K had a plan")
     except InfeasibleRequest as exc:
         row.update(status="infeasible", reason=_one_line(exc))
     except NoPlanFound as exc:
@@ -78,15 +95,16 @@ def report_dict(report) -> dict:
 
 def sweep(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, values: ContractValues,
           jobs: int | None = None, progress: Callable[[dict, int, int], None] | None = None,
-          executor: concurrent.futures.Executor | None = None, scheduler: str | None = None) -> pd.DataFrame:
+          executor: concurrent.futures.Executor | None = None, scheduler: str | None = None,
+          stop=None) -> pd.DataFrame:
     """The sweep table of :func:`sweep_results` alone."""
-    return sweep_results(k_values, base_options, geo, values, jobs, progress, executor, scheduler)[0]
+    return sweep_results(k_values, base_options, geo, values, jobs, progress, executor, scheduler, stop)[0]
 
 
 def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, values: ContractValues,
                   jobs: int | None = None, progress: Callable[[dict, int, int], None] | None = None,
-                  executor: concurrent.futures.Executor | None = None, scheduler: str | None = None
-                  ) -> tuple[pd.DataFrame, dict[int, SolveResult]]:
+                  executor: concurrent.futures.Executor | None = None, scheduler: str | None = None,
+                  stop=None) -> tuple[pd.DataFrame, dict[int, SolveResult]]:
     """Solve each K with ``base_options`` (its ``k`` is replaced; its time limit applies to each K);
     returns the sweep table and the solve result (plan, scorecard, report) of every K that has a plan.
 
@@ -101,7 +119,9 @@ def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geog
     order. Returns one row per K in K order; infeasible Ks have status
     ``infeasible`` and the reason. Time-limited solves depend on machine
     speed, so their plans may differ between runs; proven optimal ones do not
-    (up to ties).
+    (up to ties). ``stop`` (a ``threading.Event``) stops the sweep and keeps what
+    finished (see the module docstring); on the local or ``scheduler`` cluster it
+    reaches the workers through a Dask event.
     """
     ks = sorted(set(int(k) for k in k_values))
     jobs = check_jobs(jobs)
@@ -129,17 +149,22 @@ def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geog
 
     if executor is None and scheduler is None and jobs == 1:
         for k in ks:
-            done(solve_row(geo, values, replace(opts, k=k)))
+            done(solve_row(geo, values, replace(opts, k=k), stop))
     else:
         with contextlib.ExitStack() as stack:
+            stop_name = None
             if executor is None:
-                executor = stack.enter_context(dask_client(jobs, scheduler)).get_executor(pure=False)
-            futures = [executor.submit(_sweep_task, geo, values, replace(opts, k=k)) for k in ks]
+                client = stack.enter_context(dask_client(jobs, scheduler))
+                executor = client.get_executor(pure=False)
+                if stop is not None:
+                    stop_name = _relay_stop(stop, client, stack)
+            futures = [executor.submit(_sweep_task, geo, values, replace(opts, k=k), stop_name) for k in ks]
             try:
                 for fut in concurrent.futures.as_completed(futures):
                     done(fut.result())
             except BaseException:
-                # Interrupted or a solve failed: drop the queued solves; a local cluster stops with the stack.
+                # Aborted (a second Ctrl-C) or a solve failed: drop the queued solves; a local cluster stops
+                # with the stack.
                 for fut in futures:
                     fut.cancel()
                 raise
@@ -150,12 +175,63 @@ def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geog
     return df, {k: results[k] for k in sorted(results)}
 
 
-def _sweep_task(geo: Geography, values: ContractValues, options: SolveOptions) -> tuple[dict, SolveResult | None]:
+def _relay_stop(stop, client, stack) -> str:
+    """A Dask event that follows ``stop``, so solves on the cluster's workers stop too; its name."""
+    from distributed import Event
+
+    name = f"cpa-stop-{uuid.uuid4().hex}"
+    event = Event(name, client=client)
+    done = threading.Event()
+
+    def relay():
+        while not done.is_set():
+            if stop.wait(0.2):
+                event.set()
+                return
+
+    thread = threading.Thread(target=relay, name="cpa-stop-relay", daemon=True)
+    thread.start()
+    stack.callback(done.set)
+    return name
+
+
+class _WorkerStop:
+    """On a worker: a local event set when the client's Dask event is (polled twice a second)."""
+
+    def __init__(self, name: str):
+        from distributed import Event, get_client
+
+        self.local = threading.Event()
+        self.finished = threading.Event()
+        # The task's client, given explicitly: the poll thread has no Dask context of its own.
+        remote = Event(name, client=get_client())
+
+        def poll():
+            while not self.finished.is_set() and not self.local.is_set():
+                with contextlib.suppress(Exception):  # the scheduler gone: the solve's own limits apply
+                    if remote.is_set():
+                        self.local.set()
+                self.finished.wait(0.5)
+
+        threading.Thread(target=poll, name="cpa-stop-poll", daemon=True).start()
+
+    def is_set(self) -> bool:
+        return self.local.is_set()
+
+
+def _sweep_task(geo: Geography, values: ContractValues, options: SolveOptions,
+                stop_name: str | None = None) -> tuple[dict, SolveResult | None]:
     # A worker shares the client's stdout (a local one) or a log: no solver banner there, and warnings
     # one line each, as in the client.
     highs_banner_to_stderr(quiet=True)
     warnings.showwarning = show_warning_line
-    return solve_row(geo, values, options)
+    if stop_name is None:
+        return solve_row(geo, values, options)
+    stop = _WorkerStop(stop_name)
+    try:
+        return solve_row(geo, values, options, stop)
+    finally:
+        stop.finished.set()
 
 
 def reference_points(geo: Geography, values: ContractValues,

@@ -75,8 +75,8 @@ def _cell(col: str, x, row) -> str:
         return FORMATS[col].format(x)
     if col == "all_contiguous":
         return "yes" if x else "NO"
-    if col == "status" and x == "feasible":
-        return "feasible, gap unknown" if pd.isna(row["gap"]) else f"feasible, gap {row['gap']:.2%}"
+    if col == "status" and x in ("feasible", "interrupted"):
+        return f"{x}, gap unknown" if pd.isna(row["gap"]) else f"{x}, gap {row['gap']:.2%}"
     return str(x)
 
 

@@ -333,7 +333,7 @@ def _finish(geo, values, options: SolveOptions, solver, ac: AreaCosts, engine: E
         sizes={"blocks": ac.n, "columns": out.columns, "master_rows": ac.n + 1 + len(ac.plan_rules),
                "candidate_hubs": geo.n},
         lp_bound=out.lp_bound, iterations=out.log, incumbent_from=out.incumbent_from, start=start_note,
-        plan_hash=hashlib.sha256(plan.to_frame().to_csv(index=False).encode()).hexdigest()[:16])
+        plan_hash=plan.partition_hash())
     return SolveResult(plan, card, report)
 
 

@@ -127,7 +127,7 @@ def travel_figure(result: ComparisonResult) -> bytes:
 def _sweep_axes(ax, df: pd.DataFrame, column: str, refs: pd.DataFrame | None, colour: str, label: str,
                 scale: float = 1.0, ref_labels: bool = True) -> None:
     """One curve against K: filled dots proven optimal, hollow feasible (not proven), references as stars."""
-    ok = df[df["status"].isin(["optimal", "feasible"])]
+    ok = df[df["status"].isin(["optimal", "feasible", "interrupted"])]
     y = ok[column].astype(float) * scale
     ax.plot(ok["K"].astype(int), y, color=colour, linewidth=1.3, label=label)
     opt = ok["status"] == "optimal"
@@ -159,8 +159,9 @@ def _sweep_frame(ax, df: pd.DataFrame, refs, markers: Sequence[int]) -> None:
 
 def _sweep_note(df: pd.DataFrame) -> str:
     counts = df["status"].value_counts()
-    parts = [f"{counts.get(s, 0)} {s.replace('_', ' ')}" for s in ("optimal", "feasible", "infeasible",
-                                                                   "no_solution", "error") if counts.get(s, 0)]
+    parts = [f"{counts.get(s, 0)} {s.replace('_', ' ')}" for s in ("optimal", "feasible", "interrupted", "infeasible",
+                                                                   "no_solution", "not_run", "error")
+             if counts.get(s, 0)]
     return ("K " + f"{int(df['K'].min())}-{int(df['K'].max())}: " + ", ".join(parts)
             + ".  ● proven optimal  ○ feasible, not proven (time limit)  ★ existing plan")
 

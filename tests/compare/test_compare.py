@@ -251,6 +251,41 @@ def test_sweep_rows_are_the_solve_report_and_scorecard(grid):
         assert row["value_min_m"] >= 30 - 1e-9
 
 
+def test_a_stopped_sweep_keeps_what_finished(grid):
+    """A stop during a sweep: the K that finished keeps its plan, the others are ``not_run`` rows."""
+    import threading
+
+    geo, values = grid
+    stop = threading.Event()
+
+    def progress(row, done, n):
+        stop.set()  # as if Ctrl-C came while the first K was being written
+
+    df, results = sweep_results([2, 1, 3], SolveOptions(k=1, time_limit=20), geo, values, jobs=1,
+                                progress=progress, stop=stop)
+    assert list(df["K"]) == [1, 2, 3]
+    assert list(df["status"]) == ["optimal", "not_run", "not_run"]
+    assert list(results) == [1] and df["reason"].iloc[1].startswith("the sweep was stopped")
+
+
+def test_a_stopped_comparison_names_what_did_not_run(grid):
+    import threading
+
+    geo, values = grid
+    stop = threading.Event()
+    opts = [Option("K=1", solve=SolveOptions(k=1, time_limit=20)), Option("K=2", solve=SolveOptions(k=2, time_limit=20)),
+            Option("K=3", solve=SolveOptions(k=3, time_limit=20))]
+
+    def progress(line):
+        if line.startswith("[2/3] K=2: optimal"):
+            stop.set()  # Ctrl-C as the first solve ends
+
+    res = compare(opts, geo, values, progress=progress, stop=stop)
+    assert res.interrupted and res.not_run == ["K=3"]
+    assert list(res.plans) == ["K=1", "K=2"] and res.reports["K=2"].status == "optimal"
+    assert list(res.table["name"]) == ["K=1", "K=2"]
+
+
 def test_write_sweep_files(grid, tmp_path):
     geo, values = grid
     df, results = sweep_results([1, 2, 3, 8], SolveOptions(k=1, time_limit=20), geo, values, jobs=1)

@@ -48,3 +48,5 @@ def test_same_partition_ignores_labels():
     b = Plan({"u1": "p", "u2": "p", "u3": "q"})
     c = Plan({"u1": "p", "u2": "q", "u3": "q"})
     assert a.same_partition(b) and not a.same_partition(c)
+    assert a.partition_hash() == Plan(dict(b.assignment), names={"p": "North"}).partition_hash()
+    assert a.partition_hash() != c.partition_hash()
