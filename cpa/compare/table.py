@@ -58,7 +58,7 @@ DISPLAY = (("name", "option"), ("kind", "kind"), ("areas", "areas"), ("value_min
            ("value_max_m", "largest £m"), ("value_ratio", "max/min"), ("value_cv", "CV"),
            ("largest_share", "largest share"), ("pfas_split", "PFAs split"), ("trusts_split", "trusts split"),
            ("mean_travel_km", "mean km"), ("max_travel_km", "max km"), ("all_contiguous", "contiguous"),
-           ("pbr_detectable_max_pts", "worst PbR pts"), ("thin_risk_sum", "lots <=1 bid"),
+           ("pbr_detectable_max_pts", "worst PbR pts"), ("thin_risk_sum", "lots ≤1 bid"),
            ("small_lots", "small lots"), ("status", "status"), ("solve_seconds", "seconds"))
 
 
@@ -97,7 +97,7 @@ def render_table(table: pd.DataFrame) -> str:
 def render_sweep(df: pd.DataFrame) -> str:
     """The sweep as a terminal table; Ks without a plan show why in the last column."""
     headers = ["K", "status", "gap", "seconds", "mean km", "CV", "max/min", "smallest £m", "PFAs split",
-               "trusts split", "worst PbR pts", "lots <=1 bid", "small lots", "note"]
+               "trusts split", "worst PbR pts", "lots ≤1 bid", "small lots", "note"]
     rows = []
     for _, r in df.iterrows():
         if r["status"] in ("optimal", "feasible", "interrupted"):

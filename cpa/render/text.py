@@ -15,7 +15,7 @@ AREA_COLUMNS = {
     "area_name": "area", "value_m": "£m/yr", "share": "share", "deviation": "vs mean",
     "lads": "LADs", "pfas_whole": "PFAs", "pfas_cut": "cut", "hub_name": "hub",
     "mean_travel_km": "mean km", "max_travel_km": "max km", "polsby_popper": "PP",
-    "pbr_detectable_pts": "PbR pts", "expected_bidders": "bidders", "thin_risk": "P(<=1 bid)", "small_lot": "small",
+    "pbr_detectable_pts": "PbR pts", "expected_bidders": "bidders", "thin_risk": "P(≤1 bid)", "small_lot": "small",
     "contiguous": "contig",
 }
 
