@@ -494,12 +494,14 @@ class Engine:
         least sum(pi) + K mu + sum_r sigma_r rhs_r + sum_{S in P} rc_S, so a plan cheaper than UB has
         every rc_S below Delta = UB - sum(pi) - K mu - sum_r sigma_r rhs_r - (K - 1) rho; hub by hub,
         the branch and bound lists all of them."""
-        if self.lp_duals is None or self.incumbent is None or self.stopped():
+        if self.lp_duals is None or self.stopped():
             return
         pr = self.pricer
         duals, rho = self.lp_duals
-        self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 0.05)))  # the best UB first
-        if self.closed():
+        # the best UB first; with a plan rule (--small-lots) no seed may meet it, so this can also be
+        # the first plan (issue 13)
+        self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 0.05)))
+        if self.incumbent is None or self.closed():
             return
         ub = self.incumbent_obj - self.ac.offset()
         delta = ub - float(duals.pi.sum()) - self.k * duals.mu - self.rule_bound(duals) - (self.k - 1) * min(rho, 0.0)
