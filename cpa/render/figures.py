@@ -189,7 +189,7 @@ def market_figure(df: pd.DataFrame, references: pd.DataFrame | None, markers: Se
         _sweep_axes(ax, df, col, references, colour, ylabel)
         _sweep_frame(ax, df, references, markers)
         ax.set_ylabel(ylabel)
-        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_title(title, fontsize=9, loc="left", pad=12)  # room for the K= markers above the axes
     fig.suptitle("Market attractiveness against K: payment by results wants large areas, competition areas above "
                  "~£20m, smaller providers areas under ~£12m", fontsize=10.5, x=0.01, ha="left")
     _footnote(fig, note)
