@@ -11,6 +11,14 @@ import shapely
 from cpa.geography import Geography
 from cpa.values import ContractValues, contract_values
 
+
+def pytest_collection_modifyitems(config, items):
+    """A test that drives a real browser is slow too: ``pytest -m 'not slow'`` stays under a minute."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
+
+
 #: Degrees per grid cell. At the equator 0.01 deg is ~1.112 km.
 CELL_DEG = 0.01
 KM_PER_CELL = 2 * np.pi * 6371.0088 / 360 * CELL_DEG

@@ -22,6 +22,8 @@ from cpa.io import read_plan, write_plan_csv, write_plan_geojson
 from cpa.plan import Plan
 from tests.conftest import grid_geography
 
+pytestmark = pytest.mark.slow  # hypothesis draws hundreds of plans
+
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 #: Area names exercise CSV quoting and UTF-8: commas, quotes, accents, inner spaces.

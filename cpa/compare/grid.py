@@ -51,10 +51,14 @@ import pandas as pd
 from .. import __version__
 from ..errors import CpaError, InfeasibleRequest
 from ..geography import Geography
-from ..io import atomic
+from ..io import atomic, values_from_table
 from ..io.plans import plan_csv_text, read_plan
+from ..io.serialise import dumps, plain
+from ..optimise.blocks import build_blocks
+from ..optimise.solvers import solver_version
 from ..options import SolveOptions, options_from_settings
-from ..values import MODELS, ContractValues
+from ..progress import highs_banner_to_stderr
+from ..values import DEFAULT_TOTAL_M, MODELS, ContractValues, contract_values
 from .scenario import SCENARIO_SETTINGS, _resolve, _setting, _settings, _unknown, load_toml
 from .sweep import parse_k_values, solve_row
 from .table import INT_COLUMNS, SWEEP_COLUMNS
@@ -80,7 +84,6 @@ RESULT_COLUMNS = tuple(c for c in SWEEP_COLUMNS if c != "K") + ("solver_version"
 @dataclass
 class GridScenario:
     """A grid as read from TOML; settings in the CLI's names and units (£m, percent)."""
-
     path: Path
     ks: list[int]
     axes: dict[str, list]                      # setting -> its values (None: left out), in file order
@@ -212,7 +215,6 @@ def read_grid_scenario(path: str | os.PathLike) -> GridScenario:
 @dataclass(frozen=True)
 class GridPoint:
     """One solve of the grid: its axis labels (table column -> value), value source, options and key."""
-
     labels: dict
     values: str
     options: SolveOptions
@@ -222,7 +224,6 @@ class GridPoint:
 @dataclass
 class Grid:
     """A scenario expanded against a geography: the value tables and every point of the product."""
-
     scenario: GridScenario
     values: dict[str, ContractValues]
     points: list[GridPoint]
@@ -235,8 +236,6 @@ class Grid:
 
 @functools.lru_cache(maxsize=None)
 def _solver_version(name: str) -> str:
-    from ..optimise.solvers import solver_version
-
     return solver_version(name)
 
 
@@ -268,9 +267,6 @@ def _source_labels(sources: list[str]) -> dict[str, str]:
 
 def load_values(geo: Geography, sources: list[str], total_m: float | None) -> dict[str, ContractValues]:
     """Label -> contract values of each value model or value file (read here, on the client)."""
-    from ..io import values_from_table
-    from ..values import DEFAULT_TOTAL_M, contract_values
-
     out = {}
     for source, name in _source_labels(sources).items():
         if source in MODELS:
@@ -377,7 +373,6 @@ def _check_rules(geo: Geography, values: ContractValues, options: SolveOptions, 
     if key in seen:
         return
     seen.add(key)
-    from ..optimise.blocks import build_blocks
 
     try:
         build_blocks(geo, values, replace(options, k=1))
@@ -425,7 +420,6 @@ class ResultStore:
         if plan_csv is not None:
             atomic.write_text(self.plan_path(key), plan_csv)
         row = {**row, "plan_file": f"solves/{key}/plan.csv" if plan_csv is not None else None}
-        from ..io.serialise import dumps, plain
 
         row = plain(row)  # as stored (figures rounded), so a table is the same from memory or from the store
         atomic.write_text(self.root / key / "row.json", dumps(row) + "\n")
@@ -444,7 +438,6 @@ def needs_solve(row: dict | None, retry_unproven: bool = False) -> bool:
 @dataclass
 class GridProgress:
     """Counts for the live line: solves done (this run), running, failed, served from the store."""
-
     total: int
     cached: int = 0
     done: int = 0
@@ -470,7 +463,6 @@ class GridProgress:
 
 def solve_task(geo: Geography, values: ContractValues, options: SolveOptions, hold: str | None = None) -> dict:
     """One solve on a worker: its row, the plan as CSV text and the report, all returned as data."""
-    from ..progress import highs_banner_to_stderr
     from .sweep import report_dict
 
     # A local worker shares the client's stdout, which may carry a JSON document: no solver banner there.

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..geography import Geography
+from ..io.plans import read_plan
 from ..metrics import scorecard
 from ..values import ContractValues
 
@@ -80,8 +81,6 @@ def reference_points(geo: Geography, values: dict[str, ContractValues],
                      names=FRONT_REFERENCES, market=None) -> pd.DataFrame:
     """The reference plans the geography has, scored under each value model, with travel, balance and
     the market figures (parameters ``market``)."""
-    from ..io.plans import read_plan
-
     rows = []
     for name in names:
         if name not in geo.references:

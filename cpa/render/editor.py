@@ -50,12 +50,13 @@ import numpy as np
 from markupsafe import Markup
 
 from ..errors import CpaError
-from ..geography import EARTH_RADIUS_KM, Geography
+from ..geography import EARTH_RADIUS_KM, Geography, haversine_km
 from ..io import atomic
 from ..io.safe import FORMULA_STARTS, PLAIN_NUMBER
 from ..market import EDGE, NEWTON_DONE, market_model
 from ..metrics import hubs, trust_of
 from ..options import SolveOptions
+from ..objective import objective_for
 from ..plan import Plan
 from ..rules import PbrDetect
 from ..values import ContractValues
@@ -100,8 +101,6 @@ def plan_objective(plan: Plan, geo: Geography, values: ContractValues, options: 
     """The solver's objective and its terms for a finished plan, with ``options``' mode and weights:
     :mod:`cpa.objective`, the one definition every solve reports (each area hubbed at its 1-median,
     the scorecard's hub)."""
-    from ..objective import objective_for
-
     return objective_for(geo, values, dataclasses.replace(options, k=plan.k)).plan_objective(plan)
 
 
@@ -120,8 +119,6 @@ def encode_distances(geo: Geography) -> dict:
 
 def decode_distances(spec: dict, lat, lon) -> np.ndarray:
     """The n x n matrix the page rebuilds from :func:`encode_distances` (the same steps, for tests)."""
-    from ..geography import haversine_km
-
     n = len(lat)
     if spec["kind"] == "haversine":
         return haversine_km(np.asarray(lat), np.asarray(lon))

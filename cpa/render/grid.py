@@ -35,8 +35,9 @@ from ..geography import Geography
 from ..io import atomic
 from ..io.safe import csv_text
 from .figures import NAME_CHARS, _footnote, _sweep_frame, new_figure, plain_text, png_bytes
+from .maps import pfa_frame
 from .styles import PALETTE, RAMP, REFERENCE_STAR
-from .text import markdown_table
+from .text import markdown_table, text_table
 
 #: Markers for the options of a panel (the axes other than K and the value model).
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
@@ -199,8 +200,6 @@ def front_figure(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame, ycol: str 
 # ---------------------------------------------------------------------------------------------- stability
 def stability_figure(stab: pd.DataFrame, geo: Geography, models: list[str]) -> bytes:
     """A map of each LAD's stability across value models (pale: moves between value models)."""
-    from .maps import pfa_frame
-
     units = geo.units[["geometry"]].join(stab.set_index("lad_code")["stability"])
     cmap = LinearSegmentedColormap.from_list("cpa_ramp", list(RAMP))
     bounds = [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.9999, 1.0001]  # the top class is exactly 100%
@@ -332,8 +331,6 @@ def grid_markdown(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame, counts: G
 
 def render_grid(grid: Grid, table: pd.DataFrame) -> str:
     """The grid as a terminal table, then which options are never dominated."""
-    from .text import text_table
-
     cols = _option_columns(grid)
     dom = table["dominated"]
     headers = ["K", "values"] + cols + ["status", "gap", "seconds", "travel km", "balance %", "smallest £m",

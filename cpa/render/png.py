@@ -23,8 +23,8 @@ from ..io import atomic
 from ..io.plans import plan_geodataframe
 from ..metrics import Scorecard
 from ..plan import Plan
-from .figures import new_figure, plain_text
-from .maps import area_numbers, fill_colours, headline, label_points, metric_classes, metric_column, pfa_frame, split_pfas
+from .figures import new_figure, plain_text, png_bytes
+from .maps import area_colours, area_numbers, fill_colours, headline, label_points, metric_classes, metric_column, pfa_frame, split_pfas
 from .styles import SOURCE_LINE, SPLIT_RED
 
 #: Up to this many areas the map shows short names beside the numbers; beyond it, numbers (the legend names them).
@@ -140,9 +140,6 @@ def plan_png(plan: Plan, card: Scorecard, geo: Geography, title: str | None = No
 
 def sweep_maps_png(results: dict, geo: Geography, ks: list[int], dpi: int = 130) -> bytes:
     """Small multiples: the plans of the chosen Ks side by side, each in its own colouring."""
-    from .figures import png_bytes
-    from .maps import area_colours
-
     ks = [k for k in ks if k in results]
     cols = min(4, len(ks))
     rows = -(-len(ks) // cols)

@@ -75,6 +75,7 @@ def test_solve_json_on_a_grid(tmp_path):
     assert sorted(Path(f).name for f in doc["files"]) == ["plan.csv", "plan.geojson", "run.json"]
 
 
+@pytest.mark.slow  # compare and sweep end to end
 def test_compare_sweep_references_units_json(tmp_path):
     doc = stdout_json(["compare", "--areas", "2", "--reference", str(CORPUS / "plan.csv"), "--coterminous", "off",
                        "--out", str(tmp_path / "c"), "--format", "json", *GRID])

@@ -154,6 +154,7 @@ def written(ref_result, geo, values, tmp_path_factory):
     return out, paths
 
 
+@pytest.mark.slow  # the full comparison set with figures and report
 def test_written_comparison_is_complete(written, ref_result):
     out, paths = written
     names = sorted(str(p.relative_to(out)) for p in paths)
@@ -192,6 +193,7 @@ def test_written_comparison_is_complete(written, ref_result):
     assert len(json.loads((out / "trusts35" / "plan.geojson").read_text())["features"]) == 35
 
 
+@pytest.mark.slow  # the full comparison set with figures and report
 def test_solved_options_get_run_json(grid, tmp_path):
     geo, values = grid
     res = compare([Option.solved(3, time_limit=20), Option.solved(5, time_limit=20)], geo, values)
@@ -205,6 +207,7 @@ def test_solved_options_get_run_json(grid, tmp_path):
     assert "K=5 is proven optimal" in (tmp_path / "report.html").read_text()
 
 
+@pytest.mark.slow  # renders the comparison figures
 def test_nothing_is_written_when_rendering_fails(ref_result, geo, values, tmp_path, monkeypatch):
     import cpa.render.outputs as mod
 
@@ -218,6 +221,7 @@ def test_nothing_is_written_when_rendering_fails(ref_result, geo, values, tmp_pa
 
 
 # ------------------------------------------------------------------ sweep
+@pytest.mark.slow  # a local Dask cluster
 def test_sweep_in_parallel_is_ordered_and_reports_infeasible_k(grid):
     geo, values = grid
     seen = []
@@ -286,6 +290,7 @@ def test_a_stopped_comparison_names_what_did_not_run(grid):
     assert list(res.table["name"]) == ["K=1", "K=2"]
 
 
+@pytest.mark.slow  # the sweep's figures (PNG)
 def test_write_sweep_files(grid, tmp_path):
     geo, values = grid
     df, results = sweep_results([1, 2, 3, 8], SolveOptions(k=1, time_limit=20), geo, values, jobs=1)
@@ -409,6 +414,7 @@ def test_scenario_value_errors_name_the_option(tmp_path):
 
 
 # -------------------------------------------------------------------- CLI
+@pytest.mark.slow  # the full comparison set with figures and report
 def test_cli_compare_references(tmp_path):
     out = tmp_path / "cmp"
     r = CliRunner().invoke(main, ["compare", "--reference", "trusts35", "--reference", "crc21", "--out", str(out),
@@ -420,6 +426,7 @@ def test_cli_compare_references(tmp_path):
     assert f"open {out / 'report.html'}" in r.output
 
 
+@pytest.mark.slow  # the full comparison set with figures and report
 def test_cli_compare_scenario_with_references_and_title(tmp_path):
     f = tmp_path / "refs.toml"
     f.write_text('title = "Old plans"\n[[option]]\nreference = "regions12"\n[[option]]\nname = "CRCs"\n'
@@ -453,6 +460,7 @@ def test_cli_bad_toml_is_one_message(tmp_path):
     assert f"scenario {f} is not valid TOML" in r.output and "Traceback" not in r.output
 
 
+@pytest.mark.slow  # a sweep with its figures
 def test_cli_sweep_on_a_user_geography(tmp_path):
     out = tmp_path / "sw"
     r = CliRunner().invoke(main, ["sweep", "--areas", "1-3", "--boundaries", str(CORPUS / "grid.geojson"),

@@ -116,6 +116,7 @@ def _with_codes(options, geo):
     return with_codes(options, geo)
 
 
+@pytest.mark.slow  # starts a grid
 def test_a_large_grid_needs_yes(tmp_path, geo, values):
     sc = read_grid_scenario(scenario(tmp_path, "[axes]\nareas = '1-43'\nseed = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]"))
     assert 43 * 12 > MAX_SOLVES
@@ -369,6 +370,7 @@ def test_cli_sweep_runs_on_the_same_cluster(tmp_path, cluster):
     assert [(row["K"], row["status"]) for row in rows] == [(1, "optimal"), (2, "optimal"), (3, "infeasible")]
 
 
+@pytest.mark.slow  # waits for a connection timeout
 def test_an_unreachable_scheduler_is_one_message(tmp_path, monkeypatch):
     monkeypatch.setattr("cpa.compare.cluster.CONNECT_TIMEOUT_S", 1)
     path = scenario(tmp_path, "[axes]\nareas = [1]\n")

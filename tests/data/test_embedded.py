@@ -12,6 +12,7 @@ SHARED = ROOT.parent / "shared" / "data"
 FILES = ["units.csv", "pfas.csv", "adjacency.csv", "reference_plans.csv", "lad23.geojson"]
 
 
+@pytest.mark.slow  # rebuilds the embedded data from ../shared
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared/data not beside the checkout")
 def test_rebuild_matches_committed_files(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "boundaries" / "build.py"), "--source", str(SHARED),

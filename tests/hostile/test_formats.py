@@ -31,6 +31,7 @@ def strict_json(text: str):
     ["compare", "--reference", "plan.csv", "--areas", "2", *GRID, "--format", "json", "--out", "c"],
     ["sweep", "--areas", "1-4", "--jobs", "1", *GRID, "--format", "json", "--out", "s"],
 ], ids=["evaluate", "evaluate-flags", "solve", "compare", "sweep"])
+@pytest.mark.slow  # every command end to end, sweep and compare included
 def test_format_json_is_one_strict_document(work, args):
     r = cli(args)
     check_clean(r, 0)
@@ -100,6 +101,7 @@ def test_same_map_gives_the_same_page_up_to_element_ids(work):
     assert pages[0] == pages[1]
 
 
+@pytest.mark.slow  # a sweep on a local Dask cluster
 def test_same_sweep_gives_the_same_rows(work):
     frames = []
     for out in ("s1", "s2"):

@@ -131,6 +131,7 @@ def test_evaluate_every_format(hostile, plan_file):
     assert "<img" not in r.stdout and "<svg" not in r.stdout and "<script" not in r.stdout
 
 
+@pytest.mark.slow  # renders PNG maps
 def test_map_and_png_with_hostile_names(hostile):
     plans = list(PLAN_FILES)
     r = cli(["map", *plans, *HOSTILE, "-o", "map.html", "--png", "map.png"])
@@ -157,6 +158,7 @@ def scenario(hostile) -> Path:
     return hostile / "s.toml"
 
 
+@pytest.mark.slow  # the full comparison set with figures and report
 def test_compare_outputs_with_hostile_option_names(hostile, scenario):
     r = cli(["compare", "--scenario", "s.toml", *HOSTILE, "--out", "c", "--format", "json"])
     check_clean(r, 0)
@@ -177,6 +179,7 @@ def test_compare_outputs_with_hostile_option_names(hostile, scenario):
     assert not (hostile.parent / "escape").exists()
 
 
+@pytest.mark.slow  # a sweep with its figures
 def test_sweep_csv_has_no_formula(hostile):
     r = cli(["sweep", "--areas", "1-3", *HOSTILE, "--jobs", "1", "--out", "s", "--lock", f"U00={FORMULAS[0]}",
              "--format", "csv"])
@@ -338,6 +341,7 @@ PAYLOADS = {**{f"formula-{i}": f for i, f in enumerate(FORMULAS)}, **{f"html-{k}
             "pipes-and-newline": "a|b\nc", "markdown-link": "[x](javascript:alert(1))", "dollar-math": "$$\\frac$"}
 
 
+@pytest.mark.slow  # every payload through every command (the fast set keeps evaluate in every format)
 @pytest.mark.parametrize("payload", list(PAYLOADS.values()), ids=list(PAYLOADS))
 def test_payload_through_every_door(work, payload):
     """``payload`` as a unit name, a PFA code, an area label and an area name at once, out through the

@@ -175,6 +175,7 @@ def test_rerun_keeps_a_stale_file_the_user_changed(work):
     assert (work / "out" / "map.html").read_text() == "my annotated map\n"
 
 
+@pytest.mark.slow  # two full comparisons
 def test_compare_rerun_removes_the_folder_of_a_dropped_option(work):
     check_clean(cli(["compare", "--reference", "plan.csv", "--areas", "2", *GRID, "--out", "c"]), 0)
     assert (work / "c" / "K_2" / "plan.csv").exists()
@@ -231,6 +232,7 @@ def _consistent(folder: Path) -> str:
     return tags.pop().decode()
 
 
+@pytest.mark.slow  # races two writers
 def test_two_threads_writing_one_folder_leave_one_whole_set(tmp_path):
     errors = []
 
@@ -259,6 +261,7 @@ for i in range(6):
 """
 
 
+@pytest.mark.slow  # two real processes
 def test_two_processes_writing_one_folder_leave_one_whole_set(tmp_path):
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root)}

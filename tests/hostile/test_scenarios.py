@@ -3,6 +3,8 @@ limit (checked by the same validator as the command line), odd option names."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.hostile.conftest import GRID, Case, params, run_case
 from tests.hostile.test_injection import assert_no_formula
 
@@ -90,6 +92,7 @@ GRIDS = [
 ]
 
 
+@pytest.mark.slow  # grids on a local Dask cluster
 @params(GRIDS)
 def test_grid_scenarios(case, work):
     result = run_case(case, work)

@@ -19,6 +19,8 @@ import pytest
 from cpa.io import atomic
 from tests.hostile.conftest import GRID, LEAKS, snapshot
 
+pytestmark = pytest.mark.slow  # real processes, signals and sleeps
+
 ROOT = Path(__file__).resolve().parents[2]
 
 WRAPPER = """

@@ -86,6 +86,7 @@ def test_formula_names_cannot_run_in_a_spreadsheet(tmp_path):
     assert "'=HYPERLINK" in text and ",=" not in text and ',"=' not in text
 
 
+@pytest.mark.slow  # renders real-data maps
 def test_map_with_names_and_layer_names(tmp_path, names_csv, geo):
     out = tmp_path / "m.html"
     r = CliRunner().invoke(main, ["map", "crc21", "trusts35", "--names", str(names_csv), "--name", "CRCs",

@@ -192,6 +192,7 @@ def test_interrupt_before_any_plan_raises():
         solve(geo, values, SolveOptions(k=6, coterminous="off", min_value_m=1e-6, time_limit=60), stop=stop)
 
 
+@pytest.mark.slow  # waits for a time limit
 def test_time_limit_is_honoured_and_progress_is_live():
     geo, values = big_grid(14, 5)
     limit = 4.0

@@ -143,6 +143,7 @@ def test_large_geographies_embed_centroids_not_the_matrix(monkeypatch, grid3):
     assert np.array_equal(decode_distances(spec, geo.units["lat"], geo.units["lon"]), geo.distance_km)
 
 
+@pytest.mark.slow  # solves and scores in the page
 @pytest.mark.parametrize("mode", ["strict", "soft", "off"])
 def test_plan_objective_is_the_solvers(mode):
     """The page's objective (plan_objective mirrors it) equals what the solver reports for its own plan."""
@@ -345,6 +346,7 @@ def crc21_page(tmp_path_factory, crc21, geo, values):
     return write_editor(tmp_path_factory.mktemp("editor") / "crc21.html", crc21, geo, values, RULES, "crc21")
 
 
+@pytest.mark.slow  # scores every reference in a JS engine
 @pytest.mark.browser
 def test_page_scores_every_reference_as_python(browser, crc21_page, geo, values):
     """The page's scorecard engine against Python's on four real plans and a broken one."""

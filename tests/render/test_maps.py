@@ -209,6 +209,7 @@ def test_split_pfas_are_outlined(geo, values, layers):
     assert "PFAs split: 1;" in page
 
 
+@pytest.mark.slow  # renders real-data maps
 @pytest.mark.parametrize("color_by", ["value", "travel", "share"])
 def test_choropleth_fills_follow_the_metric(layers, geo, values, color_by):
     column, caption = COLOR_BY[color_by]
@@ -270,6 +271,7 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+@pytest.mark.slow  # renders PNG maps
 @pytest.mark.parametrize("name", ["crc21", "trusts35"])
 def test_png_labels_do_not_overlap(geo, values, name):
     from cpa.render.figures import new_figure
@@ -288,6 +290,7 @@ def test_png_labels_do_not_overlap(geo, values, name):
     assert not overlaps
 
 
+@pytest.mark.slow  # renders PNG maps
 def test_png_has_a_source_line_and_legend(tmp_path, layers, geo, monkeypatch):
     import matplotlib.figure
 
@@ -312,6 +315,7 @@ def test_write_map_html_is_whole(tmp_path, layers, geo, values):
 
 
 # ------------------------------------------------------------------------ CLI
+@pytest.mark.slow  # renders PNG maps
 def test_cli_map_writes_html_and_png(tmp_path):
     out, png = tmp_path / "m.html", tmp_path / "m.png"
     r = CliRunner().invoke(main, ["map", "crc21", "trusts35", "-o", str(out), "--color-by", "travel",
@@ -324,6 +328,7 @@ def test_cli_map_writes_html_and_png(tmp_path):
     assert f"wrote {out}" in r.output
 
 
+@pytest.mark.slow  # renders real-data maps
 def test_cli_map_plan_file_and_tiles(tmp_path, geo):
     plan_csv = tmp_path / "my_plan.csv"
     read_plan("regions12", geo).to_frame().to_csv(plan_csv, index=False)
