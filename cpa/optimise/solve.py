@@ -29,7 +29,7 @@ from ..geography import Geography
 from ..metrics import Scorecard, scorecard
 from ..io.plans import read_plan
 from ..plan import Plan
-from ..rules import area_rules, plan_rules
+from ..rules import ValueFloor, area_rules, plan_rules
 from ..values import ContractValues
 from . import sketch as sk
 from .blocks import build_blocks, check_feasibility
@@ -300,8 +300,25 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
             msg = f"no plan found in {options.time_limit:g} s"
             if out.bound is not None:
                 msg += f"; best bound on the objective {out.bound:.3f}"
-            raise NoPlanFound(msg, "raise --time-limit, or give a starting plan with --start")
+            raise NoPlanFound(msg, "raise --time-limit, or give a starting plan with --start" + _tight_rules_hint(
+                options, rules, ac, values.total))
     return _finish(geo, values, options, solver, ac, engine, out, start_note, t0)
+
+
+def _tight_rules_hint(options: SolveOptions, rules, ac: AreaCosts, total: float) -> str:
+    """When no plan was found in time under a value floor or a plan rule, say that the rule may leave
+    none: the checks before the solve are necessary conditions only (issue 13)."""
+    floors = [r for r in rules if isinstance(r, ValueFloor)]
+    out = ""
+    if floors:
+        floor = max(floors, key=lambda r: r.value)
+        what = getattr(floor, "what", None) or f"--min-value {floor.value / 1e6:g}"
+        out += (f"; or relax {floor.label}: {options.k} contiguous areas of at least £{floor.value / 1e6:,.1f}m "
+                f"each ({what}) leave £{(total - options.k * floor.value) / 1e6:,.1f}m of £{total / 1e6:,.1f}m "
+                f"to spare, and such a plan may not exist")
+    if ac.plan_rules:
+        out += "; or relax " + ", ".join(r.label for r in ac.plan_rules)
+    return out
 
 
 def _finish(geo, values, options: SolveOptions, solver, ac: AreaCosts, engine: Engine, out: EngineResult,
