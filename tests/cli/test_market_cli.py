@@ -145,3 +145,19 @@ def test_bad_market_options_exit_2(tmp_path, args, message):
     r = run(["solve", "--areas", "16", "--out", str(tmp_path / "o"), *args])
     assert r.exit_code == 2, r.output
     assert message in r.output and "Traceback" not in r.output
+
+
+def test_map_popups_carry_the_market_measures(tmp_path):
+    """Area a (U00 + U01) is £30m of £100m: cohort 32,400 of 108,000; a small lot at --small-lot-value 30."""
+    out = tmp_path / "map.html"
+    r = run(["map", str(CORPUS / "plan.csv"), "-o", str(out), "--small-lot-value", "30", "--color-by", "thin-risk",
+             *GRID])
+    assert r.exit_code == 0, r.output
+    html = out.read_text().replace("\\u003c", "<").replace("\\u003e", ">")
+    model = MarketModel(small_lot_value_m=30)
+    mdc = model.detectable_change(32_400)
+    assert f"PbR cohort</th><td>32,400 a year</td>" in html
+    assert f"detectable change</th><td>{mdc:.2f} points</td>" in html
+    assert f"expected bidders</th><td>{model.expected_bidders(30):.1f}</td>" in html
+    assert f"P(at most one bid)</th><td>{model.thin_risk(30):.0%}</td>" in html
+    assert "small lot</th><td>yes</td>" in html and "small lot</th><td>no</td>" in html
