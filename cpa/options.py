@@ -22,6 +22,9 @@ COTERMINOUS_MODES = ("strict", "soft", "off")
 SOLVERS = ("highs", "cbc")
 #: Payment-by-results test designs (see :mod:`cpa.market`).
 PBR_DESIGNS = ("two-sample", "baseline", "one-sided")
+#: More offenders a year than live in England and Wales, or bidders than any procurement sees: a typo.
+MAX_PBR_COHORT = 60_000_000
+MAX_BIDDERS = 1_000
 
 #: A floor or ceiling at or above this many £m a year is probably given in £, not £m.
 POUNDS_NOT_MILLIONS_M = 100_000.0
@@ -138,7 +141,7 @@ class MarketParameters:
 
     def __post_init__(self):
         put = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
-        put("pbr_cohort", check_number("--pbr-cohort", self.pbr_cohort, above=0.0,
+        put("pbr_cohort", check_number("--pbr-cohort", self.pbr_cohort, above=0.0, maximum=MAX_PBR_COHORT,
                                        hint="offenders a year in the national payment-by-results cohort, "
                                             "e.g. --pbr-cohort 108000"))
         base = check_number("--pbr-baseline", self.pbr_baseline, above=0.0,
@@ -150,11 +153,13 @@ class MarketParameters:
         put("pbr_baseline", base)
         if self.pbr_design not in PBR_DESIGNS:
             raise CpaError(f"unknown --pbr-design {self.pbr_design!r}", f"choose one of: {', '.join(PBR_DESIGNS)}")
-        put("bidders_max", check_number("--bidders-max", self.bidders_max, above=0.0,
+        put("bidders_max", check_number("--bidders-max", self.bidders_max, above=0.0, maximum=MAX_BIDDERS,
                                         hint="the most bidders a very large lot attracts, e.g. --bidders-max 6"))
         put("bidders_scale", check_number("--bidders-scale", self.bidders_scale, above=0.0,
+                                          maximum=POUNDS_NOT_MILLIONS_M,
                                           hint="£m a year over which bidders approach the maximum, e.g. 19"))
         put("bidders_offset", check_number("--bidders-offset", self.bidders_offset, minimum=0.0,
+                                           maximum=POUNDS_NOT_MILLIONS_M,
                                            hint="£m a year below which no one bids, e.g. 0.54"))
         value = check_number("--small-lot-value", self.small_lot_value_m, above=0.0,
                              hint="£m a year, e.g. --small-lot-value 12")

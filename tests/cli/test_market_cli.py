@@ -140,6 +140,10 @@ def test_impossible_market_requests_exit_3_naming_the_rule(tmp_path, args, fragm
     (["--small-lots", "-1"], "--small-lots"),
     (["--bidders-scale", "0"], "--bidders-scale"),
     (["--w-thin", "-1"], "--w-thin"),
+    (["--pbr-cohort", "1e300"], "--pbr-cohort must be at most 60000000"),
+    (["--pbr-cohort", "nan"], "--pbr-cohort must be a finite number"),
+    (["--bidders-max", "1e308"], "--bidders-max must be at most 1000"),
+    (["--bidders-offset", "1e300"], "--bidders-offset must be at most 100000"),
 ])
 def test_bad_market_options_exit_2(tmp_path, args, message):
     r = run(["solve", "--areas", "16", "--out", str(tmp_path / "o"), *args])
