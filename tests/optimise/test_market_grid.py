@@ -17,76 +17,15 @@ import numpy as np
 import pytest
 
 from cpa.market import MarketModel
-from cpa.objective import MarketTerm, decreasing_envelope, objective_for
-from cpa.optimise import OPTIMALITY_TOLERANCE, SolveOptions, Weights, solve
+from cpa.objective import MarketTerm, decreasing_envelope
+from cpa.optimise import SolveOptions, Weights, solve
 from cpa.options import MarketParameters
-from cpa.rules import AreaFacts, area_rules, plan_rules
 from tests.conftest import grid_geography
-from tests.optimise.test_exact_grid import GRID34, connected_masks, random_values
+from tests.optimise.test_exact_grid import GRID34, check_against_brute_force, random_values
 
 #: Market parameters at grid scale (£, not £m): small lots at most £12, kappa £8, A0 £0.5.
 GRID_MARKET = MarketParameters(small_lot_value_m=12e-6, bidders_scale=8e-6, bidders_offset=0.5e-6,
                                pbr_cohort=2_000.0)
-
-
-def brute_force(geo, values, options: SolveOptions) -> tuple[float | None, int]:
-    """(least objective, number of feasible plans) over every partition of the units into K connected
-    areas that meets the per-area rules and the plan-level rules (each row's total within its sense)."""
-    codes = geo.codes
-    n = len(codes)
-    idx = geo.index_of
-    graph = geo.graph()
-    nbrs = [[idx[v] for v in graph.neighbors(u)] for u in codes]
-    ob = objective_for(geo, values, options)
-    rules = area_rules(options, values.total)
-    rows = plan_rules(options, values.total)
-    together = [{idx[u] for u in m} for m in geo.pfa_members.values()] if options.coterminous == "strict" else []
-    cost, coef = {}, {}
-    for mask in connected_masks(n, nbrs):
-        units = [i for i in range(n) if mask >> i & 1]
-        s = set(units)
-        if any(g & s and not g <= s for g in together):
-            continue
-        facts = AreaFacts(float(ob.v[units].sum()), len(set(ob.unit_pfa[units].tolist())), frozenset())
-        if all(r.area_ok(facts) for r in rules):
-            cost[mask] = ob.area_cost(units)[0]
-            coef[mask] = tuple(r.coefficient(facts) for r in rows)
-    by_low: dict[int, list[int]] = {}
-    for mask in cost:
-        by_low.setdefault((mask & -mask).bit_length() - 1, []).append(mask)
-    best, count = [np.inf], [0]
-
-    def rec(rem: int, parts: int, acc: float, totals: tuple) -> None:
-        if rem == 0:
-            if parts == options.k and all(r.holds(t) for r, t in zip(rows, totals)):
-                count[0] += 1
-                best[0] = min(best[0], acc)
-            return
-        if parts == options.k:
-            return
-        low = (rem & -rem).bit_length() - 1
-        for mask in by_low.get(low, []):
-            if mask & ~rem == 0:
-                rec(rem & ~mask, parts + 1, acc + cost[mask], tuple(t + c for t, c in zip(totals, coef[mask])))
-
-    rec((1 << n) - 1, 0, 0.0, (0.0,) * len(rows))
-    return (None if not np.isfinite(best[0]) else best[0] + ob.constant), count[0]
-
-
-def check_against_brute_force(geo, values, opts):
-    expected, n_plans = brute_force(geo, values, opts)
-    assert expected is not None and n_plans > 0
-    events = []
-    r = solve(geo, values, opts, progress=events.append)
-    rep = r.report
-    assert rep.status == "optimal", rep.iterations
-    assert rep.objective == pytest.approx(expected, rel=1e-9, abs=1e-9)
-    assert rep.gap <= OPTIMALITY_TOLERANCE
-    bounds = [e["bound"] for e in rep.iterations if e["event"] == "bound"]
-    bounds += [e.bound for e in events if e.bound is not None]
-    assert bounds, "a proven plan has a bound"
-    assert max(bounds) <= expected + 1e-9 * max(1.0, abs(expected))
-    return r
 
 
 def small_lots_of(result, threshold: float) -> int:
