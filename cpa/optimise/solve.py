@@ -305,19 +305,25 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
     return _finish(geo, values, options, solver, ac, engine, out, start_note, t0)
 
 
+#: A value floor leaving less than this share of the total to spare may be what leaves no plan.
+TIGHT_FLOOR_SLACK = 0.2
+
+
 def _tight_rules_hint(options: SolveOptions, rules, ac: AreaCosts, total: float) -> str:
-    """When no plan was found in time under a value floor or a plan rule, say that the rule may leave
-    none: the checks before the solve are necessary conditions only (issue 13)."""
+    """When no plan was found in time under a tight value floor or a plan rule, say that the rule may
+    leave none (the checks before the solve are necessary conditions only) or is hard to meet (the
+    heuristics keep a plan rule but do not seek it; issue 13)."""
     floors = [r for r in rules if isinstance(r, ValueFloor)]
     out = ""
-    if floors:
-        floor = max(floors, key=lambda r: r.value)
+    floor = max(floors, key=lambda r: r.value) if floors else None
+    if floor is not None and total - options.k * floor.value < TIGHT_FLOOR_SLACK * total:
         what = getattr(floor, "what", None) or f"--min-value {floor.value / 1e6:g}"
         out += (f"; or relax {floor.label}: {options.k} contiguous areas of at least £{floor.value / 1e6:,.1f}m "
                 f"each ({what}) leave £{(total - options.k * floor.value) / 1e6:,.1f}m of £{total / 1e6:,.1f}m "
                 f"to spare, and such a plan may not exist")
     if ac.plan_rules:
-        out += "; or relax " + ", ".join(r.label for r in ac.plan_rules)
+        out += ("; or relax " + ", ".join(r.label for r in ac.plan_rules)
+                + ", or --start from a plan that meets it (e.g. a strict solve's)")
     return out
 
 
