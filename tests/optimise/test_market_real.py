@@ -43,8 +43,6 @@ def test_strict_both_market_rules(geo, values):
     assert min(vals) >= floor - 1e-6
     assert sum(v <= 12 + 1e-9 for v in vals) >= 2
     assert r.scorecard.summary["small_lots_holds"] and r.scorecard.summary["pbr_detect_holds"]
-    free = solve(geo, values, SolveOptions(k=16, pbr_detect=3, market=market, time_limit=120))
-    assert free.report.objective <= r.report.objective + 1e-9  # the rule can only cost
 
 
 def test_soft_small_lots_are_respected(geo, values):
@@ -56,7 +54,7 @@ def test_soft_small_lots_are_respected(geo, values):
 
 def test_market_weights_terms_are_the_scorecard_measures(geo, values):
     w = Weights(pbr=1.0, thin=5.0, small=0.1)
-    r = solve(geo, values, SolveOptions(k=16, weights=w, time_limit=30))
+    r = solve(geo, values, SolveOptions(k=16, weights=w, time_limit=20))
     assert r.report.status in ("optimal", "feasible")
     model, total_m = MarketModel(), values.total / 1e6
     vals = plan_values_m(r, values)
