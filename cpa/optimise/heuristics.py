@@ -58,6 +58,20 @@ class Partition:
     def value_of(self, i: int) -> float:
         return float(self.ac.value[list(self.areas[i])].sum())
 
+    def rule_deficit(self, changed: dict[int, float] | None = None) -> float:
+        """How far the plan-level rules are from holding (0 when they hold), with areas ``i`` at values
+        ``changed[i]`` (£) if given: the sum over rules of the shortfall of their totals."""
+        ac = self.ac
+        if not ac.plan_rules:
+            return 0.0
+        values = [self.value_of(i) for i in range(len(self.areas))]
+        for i, v in (changed or {}).items():
+            values[i] = v
+        out = 0.0
+        for r, t in zip(ac.plan_rules, ac.plan_totals_of_values(values)):
+            out += max(r.rhs - t, 0.0) if r.sense == ">=" else max(t - r.rhs, 0.0)
+        return out
+
     def move_ok(self, changed: dict[int, float]) -> bool:
         """Areas ``i`` taking new values ``changed[i]`` (£) keep the plan rules (see the module docstring)."""
         ac = self.ac
@@ -282,6 +296,8 @@ def recombine(part: Partition, deadline: float, seed: int = 0, trees: int = 6, m
     """Recombination (as ReCom does, but greedy): merge two adjacent areas, draw spanning trees of the
     merged region (minimum spanning trees under random edge weights, seeded), and cut the tree edge
     that gives the cheapest pair of areas within the rules; keep the split if it lowers the cost.
+    While a plan-level rule fails (``--small-lots``: no seed plan need meet it), a split is kept
+    instead when it brings the plan closer to the rule, the cheapest such, whatever it costs.
     Deterministic given ``seed``; stops at ``deadline`` or when a pass improves nothing."""
     import random
 
@@ -302,6 +318,7 @@ def recombine(part: Partition, deadline: float, seed: int = 0, trees: int = 6, m
         for i, j in pairs:
             if _over(deadline, stop):
                 return part
+            deficit = part.rule_deficit()  # > 0: repair the plan rules first (see the docstring)
             if not (part.areas[i] and part.areas[j]) or not any(
                     part.area_of[c] == j for b in part.areas[i] for c in g.neighbors(b)):
                 continue
@@ -342,13 +359,16 @@ def recombine(part: Partition, deadline: float, seed: int = 0, trees: int = 6, m
                     cb = ac.cost_at(np.where(total_m - sub_m[u] > 0, total_c - sub_c[u], np.inf).min(), vb, pb)
                     if best is not None and ca + cb >= best[0] - eps:
                         continue
-                    if ca + cb >= base - eps:
+                    if deficit > 0:
+                        if part.rule_deficit({i: va, j: vb}) >= deficit - eps:
+                            continue
+                    elif ca + cb >= base - eps:
                         continue
                     side = set(nx.dfs_preorder_nodes(tree.subgraph(
                         [x for x in order if _below(x, u, parent)]), u))
                     other = set(union) - side
                     if ac.area_ok(side) and ac.area_ok(other) and (
-                            not ac.plan_rules or part.move_ok({i: va, j: vb})):
+                            deficit > 0 or not ac.plan_rules or part.move_ok({i: va, j: vb})):
                         best = (ca + cb, side, other, ca, cb)
             if best is not None:
                 _, side, other, ca, cb = best

@@ -36,7 +36,7 @@ from .blocks import build_blocks, check_feasibility
 from .columns import TooManyColumns, enumerate_columns
 from .costs import AreaCosts
 from .engine import OPTIMALITY_TOLERANCE, Engine, EngineResult, Interrupted, relative_gap
-from .heuristics import Partition, chain_search, greedy, local_search
+from .heuristics import Partition, chain_search, greedy, local_search, recombine
 from ..naming import name_areas
 from ..options import SolveOptions
 from .report import SolveReport
@@ -47,6 +47,8 @@ __all__ = ["solve", "SolveResult", "NoPlanFound", "Interrupted", "status_line"]
 FORMULATION = "set partitioning over contiguous areas by column generation"
 #: Block-level requests (up to this many blocks) also enumerate promising areas as seeds.
 ENUMERATE_BLOCKS = 80
+#: Seconds a seed plan that breaks a plan rule (--small-lots) gets to be repaired, past the seeds' share.
+RULE_REPAIR_SECONDS = 10.0
 #: Areas kept from an enumeration that ran out of budget (cheapest first) as first columns.
 PARTIAL_COLUMNS = 20_000
 #: Share of the time limit the seed enumeration may use.
@@ -157,10 +159,12 @@ def rule_seeking(ac: AreaCosts) -> AreaCosts:
 
 def _greedy_seed(ac: AreaCosts, engine: Engine, deadline: float, history: list) -> Partition | None:
     """Greedy merge + local search; with plan rules, greedy on :func:`rule_seeking` costs first, so
-    that the seed meets them (the local search then keeps them)."""
+    that the seed meets them (the local search then keeps them). When that seed breaks an area rule
+    (small lots kept under a value floor), plain greedy: its plan may break the plan rule, which the
+    callers' recombination then seeks."""
     if not ac.plan_rules:
         return greedy(ac, history)
-    part = greedy(rule_seeking(ac), history)
+    part = greedy(rule_seeking(ac), history) or greedy(ac, history)
     return None if part is None else Partition(ac, part.areas)
 
 
@@ -173,6 +177,10 @@ def _block_seeds(ac: AreaCosts, engine: Engine, deadline: float) -> None:
         engine.offer([sorted(a) for a in part.areas], "greedy merge")
         part = local_search(part, deadline=deadline, stop=engine.stop)
         engine.offer([sorted(a) for a in part.areas], "greedy merge + local search")
+        if part.rule_deficit() > 0:  # a plan rule fails: recombination seeks it (issue 13)
+            until = min(engine.deadline, max(deadline, time.perf_counter() + RULE_REPAIR_SECONDS))
+            part = recombine(part, deadline=until, seed=ac.options.seed, stop=engine.stop)
+            engine.offer([sorted(a) for a in part.areas], "greedy merge + recombination for the plan rules")
 
 
 def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine, deadline: float) -> None:
@@ -189,6 +197,10 @@ def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine
         part = chain_search(part, deadline=deadline, stop=engine.stop)
         part = local_search(part, deadline=deadline, stop=engine.stop)
         engine.offer([sorted(a) for a in part.areas], label + " + chained LAD moves")
+        if part.rule_deficit() > 0:  # a plan rule fails: recombination seeks it (issue 13)
+            until = min(engine.deadline, max(deadline, time.perf_counter() + RULE_REPAIR_SECONDS))
+            part = recombine(part, deadline=until, seed=options.seed, stop=engine.stop)
+            engine.offer([sorted(a) for a in part.areas], label + " + recombination for the plan rules")
 
     strict_opts = replace(options, coterminous="strict")
     try:

@@ -46,9 +46,15 @@ def test_strict_both_market_rules(geo, values):
 
 
 def test_soft_small_lots_are_respected(geo, values):
-    r = solve(geo, values, SolveOptions(k=16, coterminous="soft", small_lots=4, time_limit=30))
+    """Soft, a £9.0m floor and three small lots: the rule-seeking greedy breaks the floor, so the seed is
+    plain greedy's, repaired by recombination (no plan was found in 60 s before that repair)."""
+    market = MarketParameters(pbr_design="baseline")
+    r = solve(geo, values, SolveOptions(k=16, coterminous="soft", pbr_detect=3, small_lots=3, market=market,
+                                        time_limit=30))
     assert r.report.status in ("optimal", "feasible")
-    assert sum(v <= 12 + 1e-9 for v in plan_values_m(r, values)) >= 4
+    vals = plan_values_m(r, values)
+    assert sum(v <= 12 + 1e-9 for v in vals) >= 3
+    assert min(vals) >= MarketModel(pbr_design="baseline").value_to_detect(3, values.total / 1e6) - 1e-6
     assert r.scorecard.summary["all_contiguous"] and r.scorecard.summary["small_lots_holds"]
 
 
