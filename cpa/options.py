@@ -254,7 +254,6 @@ class SolveOptions:
     gap: float | None = None
     seed: int = 0
     threads: int | None = None
-    max_rounds: int = 50
 
     def __post_init__(self):
         put = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)

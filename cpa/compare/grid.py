@@ -462,17 +462,14 @@ class GridProgress:
 
 
 def solve_task(geo: Geography, values: ContractValues, options: SolveOptions, hold: str | None = None) -> dict:
-    """One solve on a worker: its row, the plan as CSV text and the report, all returned as data."""
-    from .sweep import report_dict
-
+    """One solve on a worker: its row and the plan as CSV text, returned as data."""
     # A local worker shares the client's stdout, which may carry a JSON document: no solver banner there.
     highs_banner_to_stderr(quiet=True)
     if hold:
         _hold_once(Path(hold))
     row, result = solve_row(geo, values, options)
     plan = result.plan if result is not None else None
-    report = report_dict(result.report) if result is not None else None
-    row["solver_version"] = report.get("solver_version") if report else None
+    row["solver_version"] = result.report.solver_version if result is not None else None
     return {"row": row, "plan": None if plan is None else plan_csv_text(plan)}
 
 

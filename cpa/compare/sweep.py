@@ -73,10 +73,10 @@ def solve_row(geo: Geography, values: ContractValues, options: SolveOptions,
     except CpaError as exc:  # e.g. an unusable start plan: say so in the row rather than lose the other Ks
         row.update(status="error", reason=_one_line(exc))
     else:
-        r, s = report_dict(result.report), result.scorecard.summary
-        row.update(status=r["status"], gap=r["gap"], objective=r["objective"], bound=r["bound"],
-                   plan_hash=r.get("plan_hash"), seconds=r["wall_seconds"],
-                   **{f"term_{k}": v for k, v in r["terms"].items()},
+        r, s = result.report, result.scorecard.summary
+        row.update(status=r.status, gap=r.gap, objective=r.objective, bound=r.bound,
+                   plan_hash=r.plan_hash, seconds=r.wall_seconds,
+                   **{f"term_{k}": v for k, v in r.terms.items()},
                    **{c: s.get(c) for c in SUMMARY_COLUMNS + ("pfa_fragments",)})
     if row["seconds"] is None:
         row["seconds"] = round(time.perf_counter() - t0, 3)
@@ -87,10 +87,6 @@ def sweep_row(geo: Geography, values: ContractValues, options: SolveOptions) -> 
     """Solve one K and return its sweep row; an infeasible K or no plan in time is a row, not an error."""
     return solve_row(geo, values, options)[0]
 
-
-def report_dict(report) -> dict:
-    """A solve report as a plain dict (a typed report's ``to_dict()``, or the dict itself)."""
-    return report.to_dict() if hasattr(report, "to_dict") else dict(report)
 
 
 def sweep(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, values: ContractValues,

@@ -77,7 +77,7 @@ class SolveResult:
 def input_hash(geo: Geography, values: ContractValues, options: SolveOptions) -> str:
     """Hash of the geography, the values and the options that change the answer."""
     opts = options.to_dict()
-    for k in ("time_limit", "threads", "max_rounds"):
+    for k in ("time_limit", "threads"):
         opts.pop(k, None)
     text = json.dumps({"geo": geo.fingerprint, "values": values.fingerprint, "options": opts}, sort_keys=True,
                       default=lambda o: o.item() if hasattr(o, "item") else str(o))  # numpy scalars

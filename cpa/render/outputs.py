@@ -34,12 +34,6 @@ from .report import report_html
 from .text import markdown_table
 
 
-def run_report(result: SolveResult) -> dict:
-    """The solve report as a plain dict."""
-    report = result.report
-    return report.to_dict() if hasattr(report, "to_dict") else dict(report)
-
-
 def repair_record(geo: Geography) -> dict:
     """``{"boundary_repair": ...}`` when loading changed the user's boundaries, for run.json; else nothing."""
     return {} if geo.repair is None else {"boundary_repair": geo.repair.to_dict()}
@@ -49,7 +43,7 @@ def solve_output_texts(result: SolveResult, geo: Geography, values: ContractValu
                        with_map: bool = False) -> dict[str, str]:
     """File name -> contents for ``plan.csv``, ``plan.geojson``, ``run.json`` (and ``map.html``)."""
     plan, card = result.plan, result.scorecard
-    report = run_report(result)
+    report = result.report.to_dict()
     areas = [{"area": a, "name": plan.name(a), "description": str(card.areas.at[a, "description"])}
              for a in sorted(card.areas.index)]
     texts = {
