@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+from dataclasses import replace
 from typing import Iterator
 
 import click
@@ -44,6 +45,7 @@ def geography_options(f):
 def load_geography(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, quiet=False):
     """The user's geography (``--boundaries``), or the embedded one; says on stderr what boundary repair
     changed."""
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..geography import Geography
     from ..io import read_geography
 
@@ -59,6 +61,7 @@ def load_geography(boundaries_file, code_column, name_column, pfa_column, links_
 def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, value_model,
                 values_file, total, quiet=False):
     """(geography, contract values) from the shared options; says on stderr what boundary repair changed."""
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..io import values_from_table
     from ..values import DEFAULT_TOTAL_M, contract_values
 
@@ -117,6 +120,7 @@ def market_options(f):
 
 def market_settings(settings: dict) -> dict:
     """The market parameters among a command's settings (popped from ``settings``)."""
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..options import MARKET_SETTINGS
 
     return {k: settings.pop(k) for k in MARKET_SETTINGS if k in settings}
@@ -212,6 +216,7 @@ def solve_options(f):
 def build_solve_options(k, **settings):
     """SolveOptions from the CLI's values (£m, percent; the solve options, the objective's weights and the
     market parameters); SolveOptions checks every one of them."""
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..options import options_from_settings
 
     return options_from_settings(k, **settings)
@@ -231,8 +236,7 @@ def with_codes(options, geo):
     a CRC area. A miss says what was probably meant; an ambiguous name lists the
     candidates.
     """
-    from dataclasses import replace
-
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..geography import GROUP_KINDS
 
     locks = []
@@ -262,6 +266,7 @@ def note(quiet: bool, text: str) -> None:
 
 def print_document(kind: str, body: dict) -> None:
     """The one JSON document of ``--format json`` on stdout."""
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..io.serialise import document
 
     click.echo(document(kind, body), nl=False)

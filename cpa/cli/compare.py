@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -41,8 +42,7 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
     table and the commentary (--format json: one JSON document). Exit codes as
     for solve: 3 if an option is infeasible, 4 if a solve found no plan.
     """
-    from dataclasses import replace
-
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..compare import Option, commentary, compare, read_scenario, render_table
     from ..compare.table import display_rows
     from ..io.safe import csv_text

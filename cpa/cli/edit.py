@@ -30,6 +30,7 @@ def edit(plan, out, min_value, max_share, max_value, pbr_detect, small_lots, cot
     and the solver's objective. "Export plan CSV" saves lad_code,area,area_name,
     which every command reads.
     """
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..io import read_plan
     from ..render.editor import one_area_per_pfa, write_editor
 

@@ -30,6 +30,7 @@ def evaluate(plan, fmt, quiet, out, min_value, max_share, max_value, pbr_detect,
     most one bid, small lots) are always scored, with the --pbr-*, --bidders-*
     and --small-lot-value parameters.
     """
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..io import read_plan
     from ..io.names import read_names
     from ..metrics import scorecard

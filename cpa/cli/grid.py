@@ -51,8 +51,10 @@ def grid_cmd(ctx, scenario, out_dir, workers, scheduler, retry_unproven, allow_l
     stability.png (robustness across value models). More than 500 solves
     need --yes.
     """
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..compare.grid import (ResultStore, expand_grid, failures, load_values, read_grid_scenario,
                                 results_table, run_grid)
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..compare.tradeoffs import never_dominated, reference_points, robustness
     from ..io.safe import csv_text
     from ..progress import LiveStatus, highs_banner_to_stderr

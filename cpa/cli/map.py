@@ -48,6 +48,7 @@ def map_(plans, out, names_files, layer_names, color_by, classes, png, title, ti
     name and value. Click an area for its scorecard (with the market measures:
     --pbr-*, --bidders-*, --small-lot-value); hover a LAD for its details.
     """
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..io import atomic, read_plan
     from ..io.names import layer_name, read_names
     from ..metrics import scorecard

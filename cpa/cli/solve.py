@@ -34,6 +34,7 @@ def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_c
     input, 3 infeasible request (the binding rule is named), 4 no plan within
     the time limit, 130/143 interrupted.
     """
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..io import atomic
     from ..optimise import solve as run_solve
     from ..optimise import status_line

@@ -42,6 +42,7 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundari
     sweep_maps.png. Solves run on a local Dask cluster (--jobs processes), or
     on a running one with --scheduler, as for grid.
     """
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..compare import parse_k_values, reference_points, render_sweep, sweep_commentary, sweep_results
     from ..io import atomic
     from ..io.safe import csv_text

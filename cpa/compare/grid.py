@@ -496,6 +496,7 @@ def _data(x):
 
 
 def _failure_row(point: GridPoint, exc: BaseException) -> dict:
+    # Dask is imported only when a cluster is used (about a second)
     from distributed import KilledWorker
 
     row = dict.fromkeys(SWEEP_COLUMNS)
@@ -527,6 +528,7 @@ def run_grid(grid: Grid, geo: Geography, store: ResultStore, *, workers: int | N
     finishes. ``hold`` is a test hook: the first task waits, once, to have its
     worker killed, with its process id in ``hold/pid``.
     """
+    # Dask is imported only when a cluster is used (about a second)
     from .cluster import dask_client, local_workers, threads_per_solve
 
     rows: dict[str, dict] = {}
@@ -564,6 +566,7 @@ def run_grid(grid: Grid, geo: Geography, store: ResultStore, *, workers: int | N
         counts.running = min(len(todo), sum(client.nthreads().values()) or len(todo))
         if progress:
             progress(counts, None, None)
+        # Dask is imported only when a cluster is used (about a second)
         from distributed import as_completed
 
         try:

@@ -173,6 +173,7 @@ def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geog
 
 def _relay_stop(stop, client, stack) -> str:
     """A Dask event that follows ``stop``, so solves on the cluster's workers stop too; its name."""
+    # Dask is imported only when a cluster is used (about a second)
     from distributed import Event
 
     name = f"cpa-stop-{uuid.uuid4().hex}"
@@ -195,6 +196,7 @@ class _WorkerStop:
     """On a worker: a local event set when the client's Dask event is (polled twice a second)."""
 
     def __init__(self, name: str):
+        # Dask is imported only when a cluster is used (about a second)
         from distributed import Event, get_client
 
         self.local = threading.Event()
