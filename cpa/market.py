@@ -42,41 +42,45 @@ total (£m a year):
    *small lots* that smaller and voluntary-sector primes can lead.
 
 In the optimiser each enters as a per-area cost (a function of :math:`A`: the
-summed MDC, :math:`\sum R`, the value above :math:`A_V`), a rule on an area
-(``pbr_detect``: every area must detect a change of that many points, i.e. a
-value floor) or a plan-level row (``small_lots``: at least :math:`M` small
-lots).
+summed MDC, :math:`\sum R`, the value above :math:`A_V`; :mod:`cpa.objective`),
+a rule on an area (``pbr_detect``: every area must detect a change of that many
+points, i.e. a value floor) or a plan-level row (``small_lots``: at least
+:math:`M` small lots; :mod:`cpa.rules`).
+
+The parameters are :class:`cpa.options.MarketParameters` (checked there, once);
+:class:`MarketModel` adds the formulas. The minimum detectable change is found
+by a safeguarded Newton iteration on :math:`\sqrt{n}\,\delta = h(\delta)` (the
+power equation above solved for :math:`\delta`), to machine precision, for one
+cohort or an array of them.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict
 from statistics import NormalDist
 
 import numpy as np
 
-PBR_DESIGNS = ("two-sample", "baseline", "one-sided")
+from .options import PBR_DESIGNS, MarketParameters
+
+__all__ = ["MarketModel", "PBR_ALPHA", "PBR_DESIGNS", "PBR_POWER", "market_model"]
 
 #: Significance and power of the payment-by-results test (fixed; stated in the docs).
 PBR_ALPHA = 0.05
 PBR_POWER = 0.8
 
+EDGE = 1e-9  # a change this close to the baseline counts as the baseline itself
+NEWTON_DONE = 1e-9  # relative Newton step below which one more step is exact to rounding
+_SMALL_ARRAY = 64  # arrays up to this size are solved element by element
 
-@dataclass(frozen=True)
-class MarketModel:
-    """The parameters of the three measures (money in £m a year, rates as fractions, changes in points)."""
 
-    pbr_cohort: float = 108_000.0
-    pbr_baseline: float = 0.45
-    pbr_design: str = "two-sample"
-    bidders_max: float = 6.0
-    bidders_scale: float = 19.0
-    bidders_offset: float = 0.54
-    small_lot_value: float = 12.0
+class MarketModel(MarketParameters):
+    """The three measures (money in £m a year, rates as fractions, changes in percentage points)."""
 
     # ------------------------------------------------------------ PbR
-    def _z(self) -> tuple[float, float]:
+    def z_values(self) -> tuple[float, float]:
+        """The normal quantiles of the test: z_(1-alpha/2) (z_(1-alpha) one-sided) and z_(power)."""
         alpha = PBR_ALPHA if self.pbr_design == "one-sided" else PBR_ALPHA / 2
         return NormalDist().inv_cdf(1 - alpha), NormalDist().inv_cdf(PBR_POWER)
 
@@ -85,42 +89,120 @@ class MarketModel:
         return self.pbr_cohort * np.asarray(value_m, dtype=float) / total_m if np.ndim(value_m) \
             else self.pbr_cohort * float(value_m) / total_m
 
+    def _h(self, d, sqrt):
+        """The numerator of the power equation at a fall ``d`` (a fraction): n = (h(d) / d)^2."""
+        p0 = self.pbr_baseline
+        p1 = p0 - d
+        za, zb = self._zs
+        if self.pbr_design == "baseline":
+            return za * math.sqrt(p0 * (1 - p0)) + zb * sqrt(p1 * (1 - p1))
+        pbar = p0 - d / 2
+        return za * sqrt(2 * pbar * (1 - pbar)) + zb * sqrt(p0 * (1 - p0) + p1 * (1 - p1))
+
+    def _dh(self, d, sqrt):
+        """d h / d d."""
+        p0 = self.pbr_baseline
+        p1 = p0 - d
+        za, zb = self._zs
+        if self.pbr_design == "baseline":
+            return -zb * (1 - 2 * p1) / (2 * sqrt(p1 * (1 - p1)))
+        pbar = p0 - d / 2
+        return (-za * (1 - 2 * pbar) / (2 * sqrt(2 * pbar * (1 - pbar)))
+                - zb * (1 - 2 * p1) / (2 * sqrt(p0 * (1 - p0) + p1 * (1 - p1))))
+
+    @property
+    def _zs(self) -> tuple[float, float]:
+        try:
+            return self.__dict__["_zs_cache"]
+        except KeyError:
+            z = self.z_values()
+            object.__setattr__(self, "_zs_cache", z)
+            return z
+
     def required_cohort(self, change_pts: float) -> float:
         """Cohort (per group) needed to detect a fall of ``change_pts`` points with the stated power."""
         p0 = self.pbr_baseline
         d = change_pts / 100.0
         if not 0 < d < p0:
             raise ValueError(f"a change of {change_pts} points is outside (0, {p0 * 100:g})")
-        p1 = p0 - d
-        za, zb = self._z()
-        if self.pbr_design == "baseline":
-            num = za * math.sqrt(p0 * (1 - p0)) + zb * math.sqrt(p1 * (1 - p1))
-        else:
-            pbar = (p0 + p1) / 2
-            num = za * math.sqrt(2 * pbar * (1 - pbar)) + zb * math.sqrt(p0 * (1 - p0) + p1 * (1 - p1))
-        return (num / d) ** 2
+        return (self._h(d, math.sqrt) / d) ** 2
 
-    def detectable_change(self, cohort: float) -> float:
-        """Minimum detectable change (points) for a cohort of ``cohort`` offenders: the change whose
-        required cohort equals it (bisection; the required cohort falls as the change grows). A cohort
-        too small to detect even a fall to zero gives the baseline itself (nothing is detectable)."""
-        top = self.pbr_baseline * 100.0
-        if cohort <= 0 or self.required_cohort(top * (1 - 1e-9)) > cohort:
-            return top
-        lo, hi = 1e-9, top * (1 - 1e-9)
-        for _ in range(100):
-            mid = (lo + hi) / 2
-            if self.required_cohort(mid) > cohort:
-                lo = mid
+    def smallest_cohort(self) -> float:
+        """Below this cohort not even a fall to zero is detectable."""
+        return self.required_cohort(self.pbr_baseline * 100.0 * (1 - EDGE))
+
+    def detectable_change(self, cohort):
+        """Minimum detectable change (points) for a cohort (or an array of cohorts): the change whose
+        required cohort equals it. A cohort too small to detect even a fall to zero gives the baseline
+        itself (nothing is detectable)."""
+        if np.ndim(cohort):
+            arr = np.asarray(cohort, dtype=float)
+            if arr.size <= _SMALL_ARRAY:  # numpy's per-call overhead loses to a loop here
+                return np.array([self._mdc_cached(float(x)) for x in arr.ravel()]).reshape(arr.shape)
+            return self._mdc_array(arr)
+        return self._mdc_cached(float(cohort))
+
+    def _mdc_cached(self, n: float) -> float:
+        """:meth:`_mdc_scalar`, remembered: the optimiser asks for the same areas again and again."""
+        cache = self.__dict__.get("_mdc_memo")
+        if cache is None or len(cache) > 200_000:
+            cache = {}
+            object.__setattr__(self, "_mdc_memo", cache)
+        out = cache.get(n)
+        if out is None:
+            out = cache[n] = self._mdc_scalar(n)
+        return out
+
+    def _mdc_scalar(self, n: float) -> float:
+        top = self.pbr_baseline
+        if not n > self.smallest_cohort():
+            return top * 100.0
+        rn = math.sqrt(n)
+        lo, hi = 0.0, top * (1 - EDGE)  # F(lo) < 0 < F(hi), F(d) = sqrt(n) d - h(d), increasing
+        d = min(self._h(0.0, math.sqrt) / rn, hi)
+        for _ in range(200):
+            f = rn * d - self._h(d, math.sqrt)
+            step = f / (rn - self._dh(d, math.sqrt))
+            if abs(step) <= NEWTON_DONE * d:
+                d -= step  # quadratic convergence: this last step reaches machine precision
+                break
+            if f > 0:
+                hi = d
             else:
-                hi = mid
-        return hi
+                lo = d
+            d = d - step if lo < d - step < hi else (lo + hi) / 2  # bisect when Newton leaves the bracket
+        return d * 100.0
+
+    def _mdc_array(self, n: np.ndarray) -> np.ndarray:
+        """:meth:`_mdc_scalar` on every element at once (the same steps, so the same results)."""
+        top = self.pbr_baseline
+        out = np.full(n.shape, top * 100.0)
+        ok = n > self.smallest_cohort()
+        if not ok.any():
+            return out
+        rn = np.sqrt(n[ok])
+        lo = np.zeros_like(rn)
+        hi = np.full_like(rn, top * (1 - EDGE))
+        d = np.minimum(self._h(0.0, math.sqrt) / rn, hi)
+        active = np.ones(rn.shape, dtype=bool)
+        for _ in range(200):
+            f = rn * d - self._h(d, np.sqrt)
+            step = f / (rn - self._dh(d, np.sqrt))
+            done = active & (np.abs(step) <= NEWTON_DONE * d)
+            d = np.where(done, d - step, d)
+            active &= ~done
+            if not active.any():
+                break
+            hi = np.where(active & (f > 0), d, hi)
+            lo = np.where(active & ~(f > 0), d, lo)
+            nxt = d - step
+            nxt = np.where((nxt > lo) & (nxt < hi), nxt, (lo + hi) / 2)
+            d = np.where(active, nxt, d)
+        out[ok] = d * 100.0
+        return out
 
     def detectable_change_of_value(self, value_m, total_m: float):
-        """MDC (points) of an area of ``value_m`` £m a year."""
-        if np.ndim(value_m):
-            return np.array([self.detectable_change(self.cohort(v, total_m)) for v in np.ravel(value_m)]
-                            ).reshape(np.shape(value_m))
+        """MDC (points) of an area of ``value_m`` £m a year (or an array of values)."""
         return self.detectable_change(self.cohort(value_m, total_m))
 
     def value_to_detect(self, change_pts: float, total_m: float) -> float:
@@ -129,22 +211,49 @@ class MarketModel:
 
     # ------------------------------------------------------------ bidders
     def expected_bidders(self, value_m):
+        """lambda(A) = N_max (1 - exp(-(A - A0)^+ / kappa))."""
+        if not np.ndim(value_m):
+            a = max(float(value_m) - self.bidders_offset, 0.0)
+            return self.bidders_max * -math.expm1(-a / self.bidders_scale)
         a = np.maximum(np.asarray(value_m, dtype=float) - self.bidders_offset, 0.0)
-        lam = self.bidders_max * (1.0 - np.exp(-a / self.bidders_scale))
-        return lam if np.ndim(value_m) else float(lam)
+        return self.bidders_max * -np.expm1(-a / self.bidders_scale)
 
     def thin_risk(self, value_m):
         """P(at most one bid) with Poisson bids: exp(-lambda) (1 + lambda)."""
         lam = self.expected_bidders(value_m)
-        r = np.exp(-np.asarray(lam)) * (1.0 + np.asarray(lam))
-        return r if np.ndim(value_m) else float(r)
+        if not np.ndim(value_m):
+            return math.exp(-lam) * (1.0 + lam)
+        return np.exp(-lam) * (1.0 + lam)
 
     # ------------------------------------------------------------ small lots
     def is_small_lot(self, value_m):
-        return np.asarray(value_m, dtype=float) <= self.small_lot_value + 1e-9 if np.ndim(value_m) \
-            else float(value_m) <= self.small_lot_value + 1e-9
+        """At or below the small-lot value (a hair of tolerance for sums of floats)."""
+        return np.asarray(value_m, dtype=float) <= self.small_lot_value_m + 1e-9 if np.ndim(value_m) \
+            else float(value_m) <= self.small_lot_value_m + 1e-9
 
     def value_above_small(self, value_m):
         """£m a year above the small-lot threshold (0 for small lots)."""
-        out = np.maximum(np.asarray(value_m, dtype=float) - self.small_lot_value, 0.0)
-        return out if np.ndim(value_m) else float(out)
+        if not np.ndim(value_m):
+            return max(float(value_m) - self.small_lot_value_m, 0.0)
+        return np.maximum(np.asarray(value_m, dtype=float) - self.small_lot_value_m, 0.0)
+
+    # ------------------------------------------------------------ words
+    def describe(self) -> str:
+        """One line: the parameters in words (for scorecard notes and reports)."""
+        design = {"two-sample": "against a comparison cohort of the same size",
+                  "baseline": "against a fixed baseline rate", "one-sided": "one-sided, against a comparison cohort"
+                  }[self.pbr_design]
+        return (f"Market: payment-by-results cohort {self.pbr_cohort:,.0f} a year shared by value, baseline "
+                f"reoffending {self.pbr_baseline:.0%}, test {design} (alpha {PBR_ALPHA:g}, power {PBR_POWER:g}); "
+                f"expected bidders {self.bidders_max:g} x (1 - exp(-(A - {self.bidders_offset:g})/{self.bidders_scale:g})), "
+                f"thin-competition risk = P(at most one bid), Poisson; small lots at most "
+                f"£{self.small_lot_value_m:g}m a year.")
+
+
+def market_model(parameters: MarketParameters | None = None) -> MarketModel:
+    """The model of ``parameters`` (the defaults when None)."""
+    if parameters is None:
+        return MarketModel()
+    if isinstance(parameters, MarketModel):
+        return parameters
+    return MarketModel(**asdict(parameters))

@@ -17,10 +17,16 @@ Definitions (also in the README):
   Grid or the data's UTM zone (1 = a disc; the coastline lowers it).
 * **contiguous**: the area's units form one connected piece of the unit graph
   (shared borders plus the named fixed crossings and ferries).
+* **market** (:mod:`cpa.market`): the area's payment-by-results cohort, the
+  minimum detectable change in the reoffending rate (points), expected bidders,
+  the risk of at most one bid, and whether it is a small lot; for the plan the
+  largest detectable change (the worst area), the expected number of lots with
+  at most one bid (sum of the risks) and the number of small lots.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -31,7 +37,8 @@ import pandas as pd
 from .errors import CpaError
 from .geography import Geography
 from .geometry import dissolve
-from .options import RENAMED, check_value_rules
+from .market import market_model
+from .options import RENAMED, MarketParameters, check_pbr_detect, check_number, check_value_rules
 from .plan import Plan
 from .rules import scorecard_rules
 from .values import ContractValues
@@ -133,15 +140,36 @@ class Scorecard:
 
 
 
+def market_columns(value_m: pd.Series, total_m: float, market: MarketParameters | None = None) -> pd.DataFrame:
+    """Per area (``value_m``: £m a year): PbR cohort, minimum detectable change (points), expected
+    bidders, risk of at most one bid, small lot (:mod:`cpa.market`)."""
+    m = market_model(market)
+    v = value_m.to_numpy(dtype=float)
+    return pd.DataFrame({
+        "pbr_cohort": m.cohort(v, total_m), "pbr_detectable_pts": m.detectable_change_of_value(v, total_m),
+        "expected_bidders": m.expected_bidders(v), "thin_risk": m.thin_risk(v),
+        "small_lot": [bool(x) for x in m.is_small_lot(v)]}, index=value_m.index)
+
+
 def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value_m: float | None = None,
-              max_share_pct: float | None = None, max_value_m: float | None = None, **old) -> Scorecard:
+              max_share_pct: float | None = None, max_value_m: float | None = None,
+              market: MarketParameters | None = None, pbr_detect: float | None = None,
+              small_lots: int | None = None, **old) -> Scorecard:
     """Score a plan; flag areas under ``min_value_m`` or over ``max_value_m`` (£m a year) or over
-    ``max_share_pct`` (percent of national value)."""
+    ``max_share_pct`` (percent of national value). ``market`` sets the market measures' parameters
+    (default: :class:`cpa.options.MarketParameters`); ``pbr_detect`` (points) and ``small_lots`` (a
+    number of areas) flag the market rules."""
     if old:
         renamed = {k: RENAMED.get(k, "no such option") for k in old}
         raise CpaError("scorecard(" + ", ".join(f"{k}=...) is now {v}" for k, v in renamed.items()),
                        "money is in £m a year and shares in percent, as on the command line")
     check_value_rules(min_value_m, max_value_m, max_share_pct)
+    if market is not None and not isinstance(market, MarketParameters):
+        raise CpaError(f"market must be a MarketParameters object, got {type(market).__name__}")
+    model = market_model(market)
+    pbr_detect = check_pbr_detect(pbr_detect, model.pbr_baseline)
+    if small_lots is not None:
+        small_lots = check_number("--small-lots", small_lots, minimum=0, integer=True)
     plan.validate(geo)
     min_value = None if min_value_m is None else min_value_m * 1e6
     max_value = None if max_value_m is None else max_value_m * 1e6
@@ -174,6 +202,7 @@ def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value_m
             "contiguous": pieces[area] == 1, "pieces": pieces[area],
         })
     areas = pd.DataFrame(rows).set_index("area")
+    areas = areas.join(market_columns(areas["value_m"], total / 1e6, model))
 
     value_in_split = values.by_unit[pfa_of.isin(pfa_cut)].sum() / total
     trusts = trust_of(geo)
@@ -199,13 +228,20 @@ def scorecard(plan: Plan, geo: Geography, values: ContractValues, *, min_value_m
         "all_contiguous": bool(areas["contiguous"].all()),
         "noncontiguous_areas": [a for a in areas.index if not areas.loc[a, "contiguous"]],
         "distance_note": geo.distance_note,
+        "pbr_detectable_max_pts": float(areas["pbr_detectable_pts"].max()),
+        "pbr_worst_area": str(areas["pbr_detectable_pts"].idxmax()),
+        "thin_risk_sum": float(areas["thin_risk"].sum()),
+        "small_lots": int(areas["small_lot"].sum()),
+        "market": {f.name: getattr(model, f.name) for f in dataclasses.fields(MarketParameters)},
     }
     # Rule flags go in the summary and as per-area columns, so every format (table, CSV, JSON) carries
     # them; each rule flags itself (cpa.rules)
     area_value = {a: float(val[a]) for a in areas.index}
-    for rule in scorecard_rules(min_value, max_share, max_value, total):
+    for rule in scorecard_rules(min_value, max_share, max_value, total, pbr_detect=pbr_detect, small_lots=small_lots,
+                                market=model):
         rule.flag(summary, areas, area_value, total)
-    notes = [f"Values: {values.label}.", f"Travel: {geo.distance_note}; hub = value-weighted 1-median LAD."]
+    notes = [f"Values: {values.label}.", f"Travel: {geo.distance_note}; hub = value-weighted 1-median LAD.",
+             model.describe()]
     if not summary["all_contiguous"]:
         notes.append("Not contiguous: " + ", ".join(
             f"{plan.name(a)}{'' if plan.name(a) == a else f' [{a}]'} ({pieces[a]} pieces)"

@@ -20,6 +20,11 @@ from .errors import CpaError
 
 COTERMINOUS_MODES = ("strict", "soft", "off")
 SOLVERS = ("highs", "cbc")
+#: Payment-by-results test designs (see :mod:`cpa.market`).
+PBR_DESIGNS = ("two-sample", "baseline", "one-sided")
+#: More offenders a year than live in England and Wales, or bidders than any procurement sees: a typo.
+MAX_PBR_COHORT = 60_000_000
+MAX_BIDDERS = 1_000
 
 #: A floor or ceiling at or above this many £m a year is probably given in £, not £m.
 POUNDS_NOT_MILLIONS_M = 100_000.0
@@ -115,21 +120,95 @@ def check_value_rules(min_value_m=None, max_value_m=None, max_share_pct=None):
 
 
 @dataclass(frozen=True)
+class MarketParameters:
+    """The parameters of the three market-attractiveness measures (:mod:`cpa.market` computes them).
+
+    ``pbr_cohort`` the national payment-by-results cohort N (offenders a year, 108,000 in the first
+    year of the 2014 scheme); ``pbr_baseline`` the one-year reoffending rate p (a fraction, 0.45);
+    ``pbr_design`` the test: ``two-sample`` (against a comparison cohort of the same size),
+    ``baseline`` (against a fixed, known rate) or ``one-sided``; ``bidders_max``, ``bidders_scale``,
+    ``bidders_offset`` N_max, kappa (£m) and A0 (£m) of the expected-bidders curve;
+    ``small_lot_value_m`` the size (£m a year) at or below which an area is a small lot.
+    """
+
+    pbr_cohort: float = 108_000.0
+    pbr_baseline: float = 0.45
+    pbr_design: str = "two-sample"
+    bidders_max: float = 6.0
+    bidders_scale: float = 19.0
+    bidders_offset: float = 0.54
+    small_lot_value_m: float = 12.0
+
+    def __post_init__(self):
+        put = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
+        put("pbr_cohort", check_number("--pbr-cohort", self.pbr_cohort, above=0.0, maximum=MAX_PBR_COHORT,
+                                       hint="offenders a year in the national payment-by-results cohort, "
+                                            "e.g. --pbr-cohort 108000"))
+        base = check_number("--pbr-baseline", self.pbr_baseline, above=0.0,
+                            hint="the reoffending rate as a fraction, e.g. --pbr-baseline 0.45")
+        if base >= 1.0:
+            raise CpaError(f"--pbr-baseline {base:g} is not a rate below 1",
+                           f"the unit is a fraction: did you mean --pbr-baseline {base / 100:g}?"
+                           if 1.0 < base < 100.0 else "e.g. --pbr-baseline 0.45")
+        put("pbr_baseline", base)
+        if self.pbr_design not in PBR_DESIGNS:
+            raise CpaError(f"unknown --pbr-design {self.pbr_design!r}", f"choose one of: {', '.join(PBR_DESIGNS)}")
+        put("bidders_max", check_number("--bidders-max", self.bidders_max, above=0.0, maximum=MAX_BIDDERS,
+                                        hint="the most bidders a very large lot attracts, e.g. --bidders-max 6"))
+        put("bidders_scale", check_number("--bidders-scale", self.bidders_scale, above=0.0,
+                                          maximum=POUNDS_NOT_MILLIONS_M,
+                                          hint="£m a year over which bidders approach the maximum, e.g. 19"))
+        put("bidders_offset", check_number("--bidders-offset", self.bidders_offset, minimum=0.0,
+                                           maximum=POUNDS_NOT_MILLIONS_M,
+                                           hint="£m a year below which no one bids, e.g. 0.54"))
+        value = check_number("--small-lot-value", self.small_lot_value_m, above=0.0,
+                             hint="£m a year, e.g. --small-lot-value 12")
+        if value >= POUNDS_NOT_MILLIONS_M:
+            raise CpaError(f"--small-lot-value {value:g} is £m a year, so that is £{value / 1e6:,.0f} trillion",
+                           f"did you mean --small-lot-value {value / 1e6:g}? (the unit is £m)")
+        put("small_lot_value_m", value)
+
+
+def check_pbr_detect(points, baseline: float):
+    """``--pbr-detect``: a fall in the reoffending rate, in percentage points, in (0, 100 x baseline)."""
+    if points is None:
+        return None
+    points = check_number("--pbr-detect", points, above=0.0,
+                          hint="percentage points of the reoffending rate, e.g. --pbr-detect 2")
+    if points >= baseline * 100.0:
+        raise CpaError(f"--pbr-detect {points:g} points is a fall at least as large as the baseline rate "
+                       f"({baseline * 100:g}%)", "the change is in percentage points, e.g. --pbr-detect 2"
+                       + (f" (did you mean --pbr-detect {points / 100:g}?)" if points >= 100 else ""))
+    if points < 0.05:
+        raise CpaError(f"--pbr-detect {points:g} points is below a twentieth of a point; no cohort detects that",
+                       f"the unit is percentage points: did you mean --pbr-detect {points * 100:g}?")
+    return points
+
+
+@dataclass(frozen=True)
 class Weights:
     """Objective weights. The objective is
 
-    ``travel * T + balance * B + split * F``
+    ``travel * T + balance * B + split * F + pbr * D + thin * R + small * S``
 
     with T the value-weighted mean km from each LAD to its area's hub, B the
-    sum over areas of |value - mean| as a percentage of the national total, and
-    F the number of extra PFA fragments (soft coterminosity only). With the
+    sum over areas of |value - mean| as a percentage of the national total, F
+    the number of extra PFA fragments (soft coterminosity only), D the sum over
+    areas of the minimum detectable change in the reoffending rate (percentage
+    points), R the sum over areas of the risk of at most one bid (the expected
+    number of lots with at most one bid) and S the sum over areas of the value
+    above the small-lot threshold (£m a year); see :mod:`cpa.market`. With the
     defaults one km of mean travel costs the same as one percentage point of
-    value away from the mean, and each PFA fragment costs 5 km of mean travel.
+    value away from the mean, each PFA fragment costs 5 km of mean travel, and
+    the market terms are reported but cost nothing.
     """
 
     travel: float = 1.0
     balance: float = 1.0
     split: float = 5.0
+    pbr: float = 0.0
+    thin: float = 0.0
+    small: float = 0.0
 
     def __post_init__(self):
         for f in fields(self):
@@ -146,11 +225,15 @@ class SolveOptions:
     ``k`` areas; ``coterminous`` strict (PFAs whole), soft (each extra PFA
     fragment costs ``weights.split``) or off; ``min_value_m`` / ``max_value_m``
     hard floor and ceiling on any area's value; ``max_share_pct`` no area above
-    this share of national value (the 2014 competition capped what one *bidder*
-    could win across all lots at 25%; a per-area cap is necessary for that, not
-    the same rule); ``max_pfas`` PFAs (whole or part) per area; ``keep_whole``
-    group names; ``locks`` (LAD, area label) pairs; ``start`` a plan to start
-    from; solver settings.
+    this share of national value (the 2014 competition's 25% capped what one
+    *bidder* could win across all lots, not what one lot could be worth; a
+    per-area cap is necessary for that, not the same rule); ``max_pfas`` PFAs
+    (whole or part) per area; ``keep_whole`` group names; ``locks`` (LAD, area
+    label) pairs; ``start`` a plan to start from; ``market`` the parameters of
+    the market measures; ``pbr_detect`` every area must be able to detect a fall
+    of this many points in the reoffending rate (a value floor); ``small_lots``
+    at least this many areas at or below the small-lot value (a plan-level
+    rule); solver settings.
     """
 
     k: int
@@ -163,12 +246,14 @@ class SolveOptions:
     locks: tuple[tuple[str, str], ...] = ()
     start: str | None = None
     weights: Weights = field(default_factory=Weights)
+    market: MarketParameters = field(default_factory=MarketParameters)
+    pbr_detect: float | None = None
+    small_lots: int | None = None
     solver: str = "highs"
     time_limit: float = 120.0
     gap: float | None = None
     seed: int = 0
     threads: int | None = None
-    max_rounds: int = 50
 
     def __post_init__(self):
         put = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
@@ -197,10 +282,19 @@ class SolveOptions:
                                         hint="leave it out for the solver's choice"))
         if not isinstance(self.weights, Weights):
             raise CpaError(f"weights must be a Weights object, got {type(self.weights).__name__}")
+        if not isinstance(self.market, MarketParameters):
+            raise CpaError(f"market must be a MarketParameters object, got {type(self.market).__name__}",
+                           "e.g. SolveOptions(k=16, market=MarketParameters(pbr_design='baseline'))")
+        put("pbr_detect", check_pbr_detect(self.pbr_detect, self.market.pbr_baseline))
+        if self.small_lots is not None:
+            put("small_lots", check_number("--small-lots", self.small_lots, minimum=0, integer=True,
+                                           hint="a number of areas, e.g. --small-lots 3"))
         w = self.weights
-        if w.travel == 0 and w.balance == 0 and (w.split == 0 or self.coterminous != "soft"):
+        if (w.travel == 0 and w.balance == 0 and w.pbr == 0 and w.thin == 0 and w.small == 0
+                and (w.split == 0 or self.coterminous != "soft")):
             raise CpaError("with --w-travel 0 and --w-balance 0" + (" and --w-split 0" if w.split == 0 else "")
-                           + " every plan scores the same", "give travel or balance a positive weight")
+                           + " (and no market weight) every plan scores the same",
+                           "give travel, balance or a market term a positive weight")
         put("keep_whole", tuple(self.keep_whole))
         put("locks", tuple((str(a), str(b)) for a, b in self.locks))
         first: dict[str, str] = {}
@@ -229,13 +323,32 @@ class SolveOptions:
         return d
 
 
+def market_from_settings(*, pbr_cohort: float = 108_000.0, pbr_baseline: float = 0.45,
+                         pbr_design: str = "two-sample", bidders_max: float = 6.0, bidders_scale: float = 19.0,
+                         bidders_offset: float = 0.54, small_lot_value: float = 12.0) -> MarketParameters:
+    """MarketParameters from settings named as on the command line (``small_lot_value`` in £m)."""
+    return MarketParameters(pbr_cohort=pbr_cohort, pbr_baseline=pbr_baseline, pbr_design=pbr_design,
+                            bidders_max=bidders_max, bidders_scale=bidders_scale, bidders_offset=bidders_offset,
+                            small_lot_value_m=small_lot_value)
+
+
+#: The settings of :func:`market_from_settings` (command line and scenario names, underscores).
+MARKET_SETTINGS = ("pbr_cohort", "pbr_baseline", "pbr_design", "bidders_max", "bidders_scale", "bidders_offset",
+                   "small_lot_value")
+
+
 def options_from_settings(k: int, *, coterminous: str = "strict", min_value=None, max_value=None, max_share=None,
                           max_pfas=None, keep_whole=(), lock=(), start=None, w_travel: float = 1.0,
-                          w_balance: float = 1.0, w_split: float = 5.0, solver: str = "highs",
-                          time_limit: float = 120.0, gap=None, seed: int = 0, threads=None) -> SolveOptions:
+                          w_balance: float = 1.0, w_split: float = 5.0, w_pbr: float = 0.0, w_thin: float = 0.0,
+                          w_small: float = 0.0, pbr_detect=None, small_lots=None, solver: str = "highs",
+                          time_limit: float = 120.0, gap=None, seed: int = 0, threads=None,
+                          **market) -> SolveOptions:
     """SolveOptions from settings named and measured as on the command line and in scenario files
-    (``min_value`` in £m, ``max_share`` in percent, ``lock`` as ``LAD=AREA`` texts); a setting left out
-    takes the command line's default."""
+    (``min_value`` in £m, ``max_share`` in percent, ``lock`` as ``LAD=AREA`` texts; the market
+    parameters of :func:`market_from_settings`); a setting left out takes the command line's default."""
+    unknown = sorted(set(market) - set(MARKET_SETTINGS))
+    if unknown:
+        raise CpaError(f"unknown setting {unknown[0]!r}", "see cpa solve --help for the settings")
     locks = []
     for item in lock:
         lad, sep, area = item.partition("=")
@@ -245,8 +358,9 @@ def options_from_settings(k: int, *, coterminous: str = "strict", min_value=None
     return SolveOptions(
         k=k, coterminous=coterminous, min_value_m=min_value, max_value_m=max_value, max_share_pct=max_share,
         max_pfas=max_pfas, keep_whole=tuple(keep_whole), locks=tuple(locks), start=start,
-        weights=Weights(travel=w_travel, balance=w_balance, split=w_split),
-        solver=solver, time_limit=time_limit, gap=gap, seed=seed, threads=threads)
+        weights=Weights(travel=w_travel, balance=w_balance, split=w_split, pbr=w_pbr, thin=w_thin, small=w_small),
+        market=market_from_settings(**market), pbr_detect=pbr_detect, small_lots=small_lots, solver=solver,
+        time_limit=time_limit, gap=gap, seed=seed, threads=threads)
 
 
 def check_total_m(total_m, old_total=None) -> float:

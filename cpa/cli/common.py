@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+from dataclasses import replace
 from typing import Iterator
 
 import click
@@ -44,6 +45,7 @@ def geography_options(f):
 def load_geography(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, quiet=False):
     """The user's geography (``--boundaries``), or the embedded one; says on stderr what boundary repair
     changed."""
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..geography import Geography
     from ..io import read_geography
 
@@ -59,6 +61,7 @@ def load_geography(boundaries_file, code_column, name_column, pfa_column, links_
 def load_inputs(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, value_model,
                 values_file, total, quiet=False):
     """(geography, contract values) from the shared options; says on stderr what boundary repair changed."""
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..io import values_from_table
     from ..values import DEFAULT_TOTAL_M, contract_values
 
@@ -84,12 +87,59 @@ def emit(text: str, out: str | None, quiet: bool = False) -> None:
         click.echo(text, nl=False)
 
 
+def market_options(f):
+    """The parameters of the market measures (every command that scores a plan: they shape the
+    scorecard, and a solve's objective and rules). See the README, "Market attractiveness"."""
+    opts = [
+        click.option("--pbr-cohort", type=float, default=108_000.0, show_default=True,
+                     help="National payment-by-results cohort, offenders a year (the first year of the 2014 "
+                          "scheme); an area's cohort is its share by value (by caseload with --values "
+                          "lad_code,caseload)."),
+        click.option("--pbr-baseline", type=float, default=0.45, show_default=True,
+                     help="One-year reoffending rate the change is measured from (a fraction)."),
+        click.option("--pbr-design", type=click.Choice(["two-sample", "baseline", "one-sided"]),
+                     default="two-sample", show_default=True,
+                     help="Test of a fall in reoffending (alpha 0.05, power 0.8): against a comparison cohort "
+                          "of the same size, against a fixed baseline rate, or one-sided."),
+        click.option("--bidders-max", type=float, default=6.0, show_default=True,
+                     help="N_max, the most bidders a very large lot attracts: expected bidders are "
+                          "N_max (1 - exp(-(A - A0)/kappa)). A choice near the EU average of 5.7 bidders per "
+                          "procedure (2011)."),
+        click.option("--bidders-scale", type=float, default=19.0, show_default=True,
+                     help="kappa, £m a year (fitted with A0 to two points: 4 bidders at £21.4m, 1 at £4m)."),
+        click.option("--bidders-offset", type=float, default=0.54, show_default=True,
+                     help="A0, £m a year: no bids below it."),
+        click.option("--small-lot-value", type=float, default=12.0, show_default=True,
+                     help="Areas at or below this value (£m a year) are small lots that smaller and voluntary-"
+                          "sector providers can lead (the one 2014 area not won by a private company)."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def market_settings(settings: dict) -> dict:
+    """The market parameters among a command's settings (popped from ``settings``)."""
+    # imported here, not at the top: keeps `cpa --help` fast
+    from ..options import MARKET_SETTINGS
+
+    return {k: settings.pop(k) for k in MARKET_SETTINGS if k in settings}
+
+
+#: The market rules as options: hard rules for a solve, flags for a scorecard.
+PBR_DETECT_HELP = ("every area's cohort must detect a fall of this many percentage points in the reoffending "
+                   "rate under --pbr-design (a value floor: 2 points two-sample needs about £40.3m a year)")
+SMALL_LOTS_HELP = "at least this many areas at or below --small-lot-value"
+
+
 def score_flag_options(f):
     """The thresholds the scorecard flags areas against (evaluate, edit)."""
     opts = [
         click.option("--min-value", type=float, help="Flag areas under this value (£m a year)."),
         click.option("--max-share", type=float, help="Flag areas over this share of national value (percent)."),
         click.option("--max-value", type=float, help="Flag areas over this value (£m a year)."),
+        click.option("--pbr-detect", type=float, help=f"Flag whether {PBR_DETECT_HELP}."),
+        click.option("--small-lots", type=int, help=f"Flag whether there are {SMALL_LOTS_HELP}."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -107,6 +157,15 @@ OBJECTIVE_OPTIONS = [
                  help="Weight per percentage point of national value away from the mean, summed over areas."),
     click.option("--w-split", type=float, default=5.0, show_default=True,
                  help="Weight per extra PFA fragment (--coterminous soft)."),
+    click.option("--w-pbr", type=float, default=0.0, show_default=True,
+                 help="Weight per percentage point of minimum detectable change in reoffending, summed over areas "
+                      "(payment by results wants large areas)."),
+    click.option("--w-thin", type=float, default=0.0, show_default=True,
+                 help="Weight per expected lot with at most one bid (sum over areas of the thin-competition risk; "
+                      "competition wants areas above about £20m)."),
+    click.option("--w-small", type=float, default=0.0, show_default=True,
+                 help="Weight per £m a year of each area's value above --small-lot-value (smaller providers want "
+                      "areas under about £12m)."),
 ]
 
 
@@ -118,16 +177,19 @@ def objective_options(f):
 
 
 def solve_options(f):
-    """The commissioner's rules and the solver settings, shared by solve, compare and sweep."""
+    """The commissioner's rules, the objective's weights, the solver settings and the market parameters,
+    shared by solve, compare, sweep and grid."""
     opts = [
         OBJECTIVE_OPTIONS[0],
         click.option("--min-value", type=float, help="Market floor: no area under this value (£m a year)."),
         click.option("--max-value", type=float, help="No area over this value (£m a year)."),
         click.option("--max-share", type=float,
-                     help="No area over this share of national value (percent). The 2014 competition's 25% "
-                          "capped what one bidder could win across all lots; a per-area cap is necessary for "
-                          "that, not the same rule."),
+                     help="No area over this share of national value (percent). The 2014 competition's 25% was a "
+                          "cap on what any one bidder could win across all lots, not a cap per lot; a per-area cap "
+                          "is necessary for that, not the same rule."),
         click.option("--max-pfas", type=int, help="At most this many PFAs (whole or part) per area."),
+        click.option("--pbr-detect", type=float, help=f"Payment-by-results rule: {PBR_DETECT_HELP}."),
+        click.option("--small-lots", type=int, help=f"Small-lots rule: {SMALL_LOTS_HELP}."),
         click.option("--keep-whole", multiple=True, metavar="NAME",
                      help="Keep a PFA, 2021 region, 'Wales', 'England' or 'London' in one area (repeatable)."),
         click.option("--lock", multiple=True, metavar="LAD=AREA",
@@ -145,20 +207,19 @@ def solve_options(f):
         click.option("--seed", type=int, default=0, show_default=True),
         click.option("--threads", type=int, default=None, help="Solver threads [default: solver's choice]."),
     ]
+    f = market_options(f)  # listed after the solve options in --help
     for opt in reversed(opts):
         f = opt(f)
     return f
 
 
-def build_solve_options(k, coterminous, min_value, max_value, max_share, max_pfas, keep_whole, lock, start,
-                        w_travel, w_balance, w_split, solver, time_limit, gap, seed, threads):
-    """SolveOptions from the CLI's values (£m, percent); SolveOptions checks every one of them."""
+def build_solve_options(k, **settings):
+    """SolveOptions from the CLI's values (£m, percent; the solve options, the objective's weights and the
+    market parameters); SolveOptions checks every one of them."""
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..options import options_from_settings
 
-    return options_from_settings(
-        k, coterminous=coterminous, min_value=min_value, max_value=max_value, max_share=max_share,
-        max_pfas=max_pfas, keep_whole=keep_whole, lock=lock, start=start, w_travel=w_travel, w_balance=w_balance,
-        w_split=w_split, solver=solver, time_limit=time_limit, gap=gap, seed=seed, threads=threads)
+    return options_from_settings(k, **settings)
 
 
 def explicit(ctx, params: dict) -> dict:
@@ -175,8 +236,7 @@ def with_codes(options, geo):
     a CRC area. A miss says what was probably meant; an ambiguous name lists the
     candidates.
     """
-    from dataclasses import replace
-
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..geography import GROUP_KINDS
 
     locks = []
@@ -206,6 +266,7 @@ def note(quiet: bool, text: str) -> None:
 
 def print_document(kind: str, body: dict) -> None:
     """The one JSON document of ``--format json`` on stdout."""
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..io.serialise import document
 
     click.echo(document(kind, body), nl=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -41,8 +42,7 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
     table and the commentary (--format json: one JSON document). Exit codes as
     for solve: 3 if an option is infeasible, 4 if a solve found no plan.
     """
-    from dataclasses import replace
-
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..compare import Option, commentary, compare, read_scenario, render_table
     from ..compare.table import display_rows
     from ..io.safe import csv_text
@@ -74,7 +74,8 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
         options += [Option.reference(r, names=n) for r, n in zip(refs, names)]
         base = build_solve_options(1, **rules)
         flags = {"min_value_m": base.min_value_m, "max_share_pct": base.max_share_pct,
-                 "max_value_m": base.max_value_m}
+                 "max_value_m": base.max_value_m, "market": base.market, "pbr_detect": base.pbr_detect,
+                 "small_lots": base.small_lots}
     out_dir = out_dir or "compare"
     # Refuse an output folder that cannot take the files now, not after the solves.
     dirs = option_dirs(o.name for o in options).values()

@@ -51,8 +51,10 @@ def grid_cmd(ctx, scenario, out_dir, workers, scheduler, retry_unproven, allow_l
     stability.png (robustness across value models). More than 500 solves
     need --yes.
     """
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..compare.grid import (ResultStore, expand_grid, failures, load_values, read_grid_scenario,
                                 results_table, run_grid)
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..compare.tradeoffs import never_dominated, reference_points, robustness
     from ..io.safe import csv_text
     from ..progress import LiveStatus, highs_banner_to_stderr
@@ -102,7 +104,9 @@ def grid_cmd(ctx, scenario, out_dir, workers, scheduler, retry_unproven, allow_l
                    "command again to resume", err=True)
         sys.exit(code)
     table = results_table(grid, rows)
-    refs = reference_points(geo, grid.values)
+    # the reference plans' market figures with the grid's shared parameters ([defaults], then flags)
+    shared = build_solve_options(1, **{**rules, **sc.defaults, **explicit(ctx, rules)})
+    refs = reference_points(geo, grid.values, market=shared.market)
     co, stab = robustness(table, store.plans(table), geo, grid.axes)
     files = grid_files(grid, table, refs, counts, geo, co, stab)
     paths = write_grid(files, out_dir)

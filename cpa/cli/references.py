@@ -12,6 +12,7 @@ from .common import output_options, print_document
 @output_options("table", "json")
 def references(fmt, quiet):
     """List the embedded reference plans (give their names to evaluate, map, compare, --start)."""
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..geography import Geography
     from ..plan import REFERENCE_DESCRIPTIONS
 

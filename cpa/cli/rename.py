@@ -23,6 +23,7 @@ def rename(plan, names, out, **inputs):
     Areas NAMES leaves out keep the plan's own names, or get one from the
     naming rule; two areas never share a name (a suffix tells them apart).
     """
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..io import atomic, read_plan
     from ..io.names import read_names
     from ..io.plans import plan_csv_text, plan_geojson_text

@@ -9,11 +9,6 @@ from .common import (build_solve_options, geography_options, live_progress, load
                      print_document, raise_interrupt, solve_options, stop_on_signals, with_codes)
 
 
-def report_dict(report) -> dict:
-    """The run report as a plain dict (``run.json``)."""
-    return report.to_dict() if hasattr(report, "to_dict") else dict(report)
-
-
 @main.command()
 @click.option("--areas", "k", type=int, required=True, help="Number of areas K.")
 @solve_options
@@ -39,6 +34,7 @@ def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_c
     input, 3 infeasible request (the binding rule is named), 4 no plan within
     the time limit, 130/143 interrupted.
     """
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..io import atomic
     from ..optimise import solve as run_solve
     from ..optimise import status_line
@@ -61,7 +57,7 @@ def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_c
         except Interrupted:
             raise_interrupt(stop)
     paths = write_solve_outputs(result, geo, values, out_dir, with_map=with_map)
-    report = report_dict(result.report)
+    report = result.report.to_dict()
     if fmt == "json":
         print_document("solve", {"run": report, "scorecard": result.scorecard.to_dict(),
                                  "files": [str(p) for p in paths]})

@@ -36,13 +36,14 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundari
     seconds) goes to stderr as each K finishes. An infeasible K (e.g. K > 43
     under strict coterminosity, or a --min-value floor too high) is a row with
     its reason, not an error. Writes OUT/sweep.csv and curves against K
-    (travel, balance, smallest contract, splits, solve time) marking K = 16,
-    21, 35 and the reference plans, every K's plan files in OUT/k16/plan.csv,
+    (travel, balance, smallest contract, splits, the market measures, solve
+    time) marking K = 16, 21, 35 and the reference plans, every K's plan files in OUT/k16/plan.csv,
     plan.geojson, run.json, ..., and the plans of --maps Ks side by side in
     sweep_maps.png. Solves run on a local Dask cluster (--jobs processes), or
     on a running one with --scheduler, as for grid.
     """
-    from ..compare import parse_k_values, reference_points, render_sweep, sweep_results
+    # imported here, not at the top: keeps `cpa --help` fast
+    from ..compare import parse_k_values, reference_points, render_sweep, sweep_commentary, sweep_results
     from ..io import atomic
     from ..io.safe import csv_text
     from ..progress import LiveStatus, highs_banner_to_stderr
@@ -72,14 +73,18 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundari
                                     stop=stop)
     if stop.is_set() and not results:
         raise_interrupt(stop)  # stopped before any K had a plan: nothing to keep
-    paths = write_sweep(df, out_dir, reference_points(geo, values), results=results, geo=geo, values=values,
-                        map_ks=map_ks)
+    notes = sweep_commentary(df, base.market, values.total / 1e6)
+    paths = write_sweep(df, out_dir, reference_points(geo, values, market=base.market), results=results, geo=geo,
+                        values=values, map_ks=map_ks, notes=notes)
     if fmt == "json":
-        print_document("sweep", {"rows": df.to_dict(orient="records"), "files": [str(p) for p in paths]})
+        print_document("sweep", {"rows": df.to_dict(orient="records"), "commentary": notes,
+                                 "files": [str(p) for p in paths]})
     elif fmt == "csv":
         click.echo(csv_text(df), nl=False)
     else:
         click.echo(render_sweep(df), nl=False)
+        for line in notes:
+            click.echo(f"- {line}")
     top = sorted(str(p) for p in paths if p.parent == Path(out_dir))
     note(quiet, "wrote " + ", ".join(top) + (f" and the plan files of {len(results)} Ks (k{min(results)}/plan.csv, ...)"
                                                if results else ""))

@@ -21,8 +21,10 @@ def units(query, kinds, fmt, quiet, **inputs):
     contains QUERY. Names work wherever codes do: --lock 'Isle of Wight=South',
     --keep-whole Kent; a prefix (lad:, pfa:, region:) settles a clash such as the
     district County Durham and the force Durham."""
+    # imported here, not at the top: keeps `cpa --help` fast
     import pandas as pd
 
+    # imported here, not at the top: keeps `cpa --help` fast
     from ..io.safe import csv_text
     from ..render.text import text_table
 

@@ -7,7 +7,7 @@
 :mod:`cpa.render.outputs`.
 """
 
-from .commentary import commentary
+from .commentary import commentary, market_tradeoff, sweep_commentary
 from .comparison import ComparisonResult, compare
 from .options import Option
 from .scenario import Scenario, read_scenario
@@ -15,5 +15,6 @@ from .sweep import parse_k_values, reference_points, sweep, sweep_results, sweep
 from .table import comparison_table, display_rows, render_sweep, render_table
 
 __all__ = ["ComparisonResult", "Option", "Scenario", "commentary", "compare", "comparison_table",
+           "market_tradeoff", "sweep_commentary",
            "display_rows", "parse_k_values", "read_scenario", "reference_points", "render_sweep",
            "render_table", "sweep", "sweep_results", "sweep_row"]

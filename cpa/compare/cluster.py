@@ -42,6 +42,7 @@ def local_workers(workers: int | None) -> int:
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator:
     """A ``distributed.Client`` on a new local cluster of ``workers`` processes (default: one per CPU),
     or on the running cluster at ``scheduler``; closed (and a local cluster stopped) on exit."""
+    # Dask is imported only when a cluster is used (about a second)
     import dask
     from distributed import Client, LocalCluster
 

@@ -1,8 +1,12 @@
-"""What the numbers say: short sentences computed from a comparison table.
+"""What the numbers say: short sentences computed from a comparison table or a sweep.
 """
 
 from __future__ import annotations
 
+import pandas as pd
+
+from ..market import MarketModel, market_model
+from ..options import MarketParameters
 from .comparison import ComparisonResult
 
 
@@ -80,6 +84,10 @@ def commentary(result: ComparisonResult, n_trusts: int | None = None) -> list[st
         a = areas["value_m"].idxmin()
         smallest.append(f"{name} {_money(areas.at[a, 'value_m'])} ({areas.at[a, 'area_name']})")
     out.append("Smallest contract: " + "; ".join(smallest) + ".")
+    first = next(iter(result.cards.values()))
+    model = market_model(MarketParameters(**first.summary["market"]))
+    out.extend(market_tradeoff(t.rename(columns={"name": "label"}).reset_index(drop=True), model,
+                               float(first.summary["total_value_m"])))
     broken = [n for n in t.index if not t.at[n, "all_contiguous"]]
     if broken:
         out.append(f"Not contiguous: {_names(broken)} (some areas are in more than one piece).")
@@ -90,4 +98,56 @@ def commentary(result: ComparisonResult, n_trusts: int | None = None) -> list[st
                           ("areas_over_cap", f"over the {s.get('max_share_pct', 0):g}% share cap")):
             if s.get(key):
                 out.append(f"{name} has {len(s[key])} area{'s' if len(s[key]) > 1 else ''} {what}.")
+    return out
+
+
+def _label(row) -> str:
+    name, k = str(row["label"]), int(row["areas"])
+    return name if name in (f"K={k}", str(k)) else f"{name} ({k} areas)"
+
+
+def market_tradeoff(rows: pd.DataFrame, model: MarketModel, total_m: float) -> list[str]:
+    """The market trade-off in words with the numbers, over rows with ``label``, ``areas``,
+    ``pbr_detectable_max_pts``, ``thin_risk_sum`` and ``small_lots`` (a comparison or a sweep):
+    payment by results wants large areas, competition wants areas above ~£20m, smaller providers want
+    areas under ~£12m."""
+    rows = rows.dropna(subset=["pbr_detectable_max_pts"])
+    if rows.empty:
+        return []
+    rows = rows.sort_values(["areas", "label"], kind="stable")
+    few, many = rows.iloc[0], rows.iloc[-1]
+    two = model.value_to_detect(2.0, total_m)
+    small = model.small_lot_value_m
+    if len(rows) == 1:
+        r = few
+        return [f"Market: the worst area can detect a fall in reoffending of {r['pbr_detectable_max_pts']:.1f} "
+                f"points (payment by results wants areas of £{two:,.1f}m or more to detect 2 points, "
+                f"{model.pbr_design} test); expected lots with at most one bid {r['thin_risk_sum']:.1f} of "
+                f"{int(r['areas'])} (competition wants areas above ~£20m, where the risk is "
+                f"{model.thin_risk(20.0):.0%}); {int(r['small_lots'])} small lots of at most £{small:g}m "
+                f"(smaller providers want areas under ~£{small:g}m)."]
+    a, b = _label(few), _label(many)
+    return [
+        f"Payment by results wants large areas: the smallest change in reoffending the worst area can detect is "
+        f"{few['pbr_detectable_max_pts']:.1f} points for {a} against {many['pbr_detectable_max_pts']:.1f} for "
+        f"{b}; a 2-point fall needs an area of £{two:,.1f}m or more ({model.pbr_design} test, cohort "
+        f"{model.required_cohort(2.0):,.0f}).",
+        f"Competition wants areas above ~£20m (risk of at most one bid {model.thin_risk(20.0):.0%} there, "
+        f"{model.thin_risk(small):.0%} at £{small:g}m): expected lots with at most one bid "
+        f"{few['thin_risk_sum']:.1f} for {a} against {many['thin_risk_sum']:.1f} for {b}.",
+        f"Smaller providers want areas under ~£{small:g}m: {int(few['small_lots'])} small lots for {a} against "
+        f"{int(many['small_lots'])} for {b}.",
+    ]
+
+
+def sweep_commentary(df: pd.DataFrame, market: MarketParameters | None, total_m: float) -> list[str]:
+    """Sentences about a sweep: how many Ks were proven, and the market trade-off across K."""
+    model = market_model(market)
+    ok = df[df["status"].isin(["optimal", "feasible", "interrupted"])]
+    counts = df["status"].value_counts()
+    out = [f"{len(df)} values of K: " + ", ".join(f"{counts[s]} {s.replace('_', ' ')}" for s in
+                                                    ("optimal", "feasible", "interrupted", "infeasible",
+                                                     "no_solution", "error", "not_run") if counts.get(s, 0)) + "."]
+    rows = ok.assign(label=[f"K={int(k)}" for k in ok["K"]])
+    out += market_tradeoff(rows, model, total_m)
     return out

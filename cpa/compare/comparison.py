@@ -20,6 +20,7 @@ from ..metrics import Scorecard, scorecard
 from ..naming import named_plan
 from ..optimise import solve
 from ..optimise.engine import Interrupted
+from ..options import MarketParameters
 from ..plan import Plan
 from ..values import ContractValues
 from .options import Option
@@ -50,13 +51,15 @@ def _relabel(card: Scorecard, name: str) -> Scorecard:
 
 def compare(options: Sequence[Option], geo: Geography, values: ContractValues, *,
             min_value_m: float | None = None, max_share_pct: float | None = None, max_value_m: float | None = None,
+            market: MarketParameters | None = None, pbr_detect: float | None = None, small_lots: int | None = None,
             progress: Callable[[str], None] | None = None, solve_progress=None,
             stop=None) -> ComparisonResult:
     """Solve or load every option, score it, and tabulate one row per option (in the given order).
 
-    ``min_value_m``/``max_value_m`` (£m a year) and ``max_share_pct`` (percent) flag areas
-    in the *existing* plans' scorecards; solved options are scored against
-    their own rules. A solve that is infeasible or finds no plan raises
+    ``min_value_m``/``max_value_m`` (£m a year), ``max_share_pct`` (percent),
+    ``pbr_detect`` (points) and ``small_lots`` flag areas in the *existing*
+    plans' scorecards, whose market measures take the parameters ``market``;
+    solved options are scored against their own rules and parameters. A solve that is infeasible or finds no plan raises
     (:class:`InfeasibleRequest` / :class:`NoPlanFound`) naming the option, so
     a comparison is never silently missing one. ``progress`` gets one line of
     text as each option starts and ends; ``solve_progress`` the engine's
@@ -81,7 +84,8 @@ def compare(options: Sequence[Option], geo: Geography, values: ContractValues, *
             user = read_names(opt.names, plan) if opt.names else None
             plans[opt.name] = named_plan(plan, geo, values, user, label=opt.name)
             cards[opt.name] = scorecard(plans[opt.name], geo, values, min_value_m=min_value_m,
-                                        max_share_pct=max_share_pct, max_value_m=max_value_m)
+                                        max_share_pct=max_share_pct, max_value_m=max_value_m, market=market,
+                                        pbr_detect=pbr_detect, small_lots=small_lots)
             reports[opt.name] = None
             say(f"[{i}/{len(options)}] {opt.name}: scored {opt.plan} ({plan.k} areas)")
     not_run = []

@@ -61,7 +61,7 @@ from ..progress import highs_banner_to_stderr
 from ..values import DEFAULT_TOTAL_M, MODELS, ContractValues, contract_values
 from .scenario import SCENARIO_SETTINGS, _resolve, _setting, _settings, _unknown, load_toml
 from .sweep import parse_k_values, solve_row
-from .table import SWEEP_COLUMNS
+from .table import INT_COLUMNS, SWEEP_COLUMNS
 from .tradeoffs import mark_dominated
 
 #: A product larger than this needs an explicit yes (``--yes``).
@@ -462,17 +462,14 @@ class GridProgress:
 
 
 def solve_task(geo: Geography, values: ContractValues, options: SolveOptions, hold: str | None = None) -> dict:
-    """One solve on a worker: its row, the plan as CSV text and the report, all returned as data."""
-    from .sweep import report_dict
-
+    """One solve on a worker: its row and the plan as CSV text, returned as data."""
     # A local worker shares the client's stdout, which may carry a JSON document: no solver banner there.
     highs_banner_to_stderr(quiet=True)
     if hold:
         _hold_once(Path(hold))
     row, result = solve_row(geo, values, options)
     plan = result.plan if result is not None else None
-    report = report_dict(result.report) if result is not None else None
-    row["solver_version"] = report.get("solver_version") if report else None
+    row["solver_version"] = result.report.solver_version if result is not None else None
     return {"row": row, "plan": None if plan is None else plan_csv_text(plan)}
 
 
@@ -499,6 +496,7 @@ def _data(x):
 
 
 def _failure_row(point: GridPoint, exc: BaseException) -> dict:
+    # Dask is imported only when a cluster is used (about a second)
     from distributed import KilledWorker
 
     row = dict.fromkeys(SWEEP_COLUMNS)
@@ -530,6 +528,7 @@ def run_grid(grid: Grid, geo: Geography, store: ResultStore, *, workers: int | N
     finishes. ``hold`` is a test hook: the first task waits, once, to have its
     worker killed, with its process id in ``hold/pid``.
     """
+    # Dask is imported only when a cluster is used (about a second)
     from .cluster import dask_client, local_workers, threads_per_solve
 
     rows: dict[str, dict] = {}
@@ -567,6 +566,7 @@ def run_grid(grid: Grid, geo: Geography, store: ResultStore, *, workers: int | N
         counts.running = min(len(todo), sum(client.nthreads().values()) or len(todo))
         if progress:
             progress(counts, None, None)
+        # Dask is imported only when a cluster is used (about a second)
         from distributed import as_completed
 
         try:
@@ -604,12 +604,13 @@ def results_table(grid: Grid, rows: dict[str, dict]) -> pd.DataFrame:
         row = rows.get(point.key) or {}
         records.append({**point.labels, **{c: row.get(c) for c in RESULT_COLUMNS}, "key": point.key})
     df = pd.DataFrame(records, columns=grid.axes + list(RESULT_COLUMNS))
-    ints = ("K", "areas", "pfas_split", "trusts_split", "pfa_fragments", "term_pfa_fragments")
-    for col in ints:
+    for col in INT_COLUMNS:
         df[col] = pd.array([None if v is None or (isinstance(v, float) and math.isnan(v)) else int(round(v))
                             for v in df[col]], dtype="Int64")
-    floats = ("gap", "objective", "bound", "term_travel_km", "term_balance_pct", "value_min_m", "value_max_m",
-              "value_ratio", "value_cv", "largest_share", "mean_travel_km", "max_travel_km", "seconds")
+    floats = ("gap", "objective", "bound", "term_travel_km", "term_balance_pct", "term_pbr_detectable_pts",
+              "term_thin_risk_sum", "term_value_above_small_m", "value_min_m", "value_max_m", "value_ratio",
+              "value_cv", "largest_share", "mean_travel_km", "max_travel_km", "pbr_detectable_max_pts",
+              "thin_risk_sum", "seconds")
     for col in floats:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     df["all_contiguous"] = pd.array(df["all_contiguous"].tolist(), dtype="boolean")

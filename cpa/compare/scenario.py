@@ -21,6 +21,9 @@ from .options import Option
 SCENARIO_SETTINGS = {
     "coterminous": str, "min_value": float, "max_value": float, "max_share": float, "max_pfas": int,
     "keep_whole": list, "lock": list, "start": str, "w_travel": float, "w_balance": float, "w_split": float,
+    "w_pbr": float, "w_thin": float, "w_small": float, "pbr_detect": float, "small_lots": int,
+    "pbr_cohort": float, "pbr_baseline": float, "pbr_design": str, "bidders_max": float, "bidders_scale": float,
+    "bidders_offset": float, "small_lot_value": float,
     "solver": str, "time_limit": float, "gap": float, "seed": int, "threads": int,
 }
 SCENARIO_TOP = ("title", "description", "out", "defaults", "option")
@@ -69,9 +72,11 @@ class Scenario:
 
     def score_rules(self, build_options: Callable[..., SolveOptions], base: dict | None = None,
                     override: dict | None = None) -> dict:
-        """min_value_m, max_share_pct, max_value_m of the ``[defaults]``, to flag existing plans."""
+        """The ``[defaults]``' rules and market parameters, to score existing plans: min_value_m,
+        max_share_pct, max_value_m, market, pbr_detect, small_lots."""
         o = build_options(1, **{**(base or {}), **self.defaults, **(override or {})})
-        return {"min_value_m": o.min_value_m, "max_share_pct": o.max_share_pct, "max_value_m": o.max_value_m}
+        return {"min_value_m": o.min_value_m, "max_share_pct": o.max_share_pct, "max_value_m": o.max_value_m,
+                "market": o.market, "pbr_detect": o.pbr_detect, "small_lots": o.small_lots}
 
 
 def _unknown(path, where: str, key: str, known: Iterable[str]) -> CpaError:

@@ -31,7 +31,7 @@ from ..optimise.blocks import build_blocks
 from ..progress import highs_banner_to_stderr
 from ..values import ContractValues
 from .cluster import dask_client, local_workers, threads_per_solve
-from .table import SUMMARY_COLUMNS, SWEEP_COLUMNS
+from .table import INT_COLUMNS, SUMMARY_COLUMNS, SWEEP_COLUMNS
 
 
 #: Where the curves of a sweep get vertical markers: the CRC, trust and region eras' numbers of areas.
@@ -73,10 +73,10 @@ def solve_row(geo: Geography, values: ContractValues, options: SolveOptions,
     except CpaError as exc:  # e.g. an unusable start plan: say so in the row rather than lose the other Ks
         row.update(status="error", reason=_one_line(exc))
     else:
-        r, s = report_dict(result.report), result.scorecard.summary
-        row.update(status=r["status"], gap=r["gap"], objective=r["objective"], bound=r["bound"],
-                   plan_hash=r.get("plan_hash"), seconds=r["wall_seconds"],
-                   **{f"term_{k}": v for k, v in r["terms"].items()},
+        r, s = result.report, result.scorecard.summary
+        row.update(status=r.status, gap=r.gap, objective=r.objective, bound=r.bound,
+                   plan_hash=r.plan_hash, seconds=r.wall_seconds,
+                   **{f"term_{k}": v for k, v in r.terms.items()},
                    **{c: s.get(c) for c in SUMMARY_COLUMNS + ("pfa_fragments",)})
     if row["seconds"] is None:
         row["seconds"] = round(time.perf_counter() - t0, 3)
@@ -87,10 +87,6 @@ def sweep_row(geo: Geography, values: ContractValues, options: SolveOptions) -> 
     """Solve one K and return its sweep row; an infeasible K or no plan in time is a row, not an error."""
     return solve_row(geo, values, options)[0]
 
-
-def report_dict(report) -> dict:
-    """A solve report as a plain dict (a typed report's ``to_dict()``, or the dict itself)."""
-    return report.to_dict() if hasattr(report, "to_dict") else dict(report)
 
 
 def sweep(k_values: Iterable[int], base_options: SolveOptions, geo: Geography, values: ContractValues,
@@ -169,7 +165,7 @@ def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geog
                     fut.cancel()
                 raise
     df = pd.DataFrame([rows[k] for k in ks], columns=list(SWEEP_COLUMNS))
-    for col in ("K", "areas", "pfas_split", "trusts_split", "pfa_fragments", "term_pfa_fragments"):
+    for col in INT_COLUMNS:
         df[col] = pd.array([None if v is None or (isinstance(v, float) and math.isnan(v)) else int(round(v))
                             for v in df[col]], dtype="Int64")
     return df, {k: results[k] for k in sorted(results)}
@@ -177,6 +173,7 @@ def sweep_results(k_values: Iterable[int], base_options: SolveOptions, geo: Geog
 
 def _relay_stop(stop, client, stack) -> str:
     """A Dask event that follows ``stop``, so solves on the cluster's workers stop too; its name."""
+    # Dask is imported only when a cluster is used (about a second)
     from distributed import Event
 
     name = f"cpa-stop-{uuid.uuid4().hex}"
@@ -199,6 +196,7 @@ class _WorkerStop:
     """On a worker: a local event set when the client's Dask event is (polled twice a second)."""
 
     def __init__(self, name: str):
+        # Dask is imported only when a cluster is used (about a second)
         from distributed import Event, get_client
 
         self.local = threading.Event()
@@ -235,11 +233,12 @@ def _sweep_task(geo: Geography, values: ContractValues, options: SolveOptions,
 
 
 def reference_points(geo: Geography, values: ContractValues,
-                     names: Sequence[str] = SWEEP_REFERENCES) -> pd.DataFrame:
-    """Scorecard summary rows (with ``K``) of the named reference plans the geography has."""
+                     names: Sequence[str] = SWEEP_REFERENCES, market=None) -> pd.DataFrame:
+    """Scorecard summary rows (with ``K``) of the named reference plans the geography has (the market
+    measures with the parameters ``market``)."""
     rows = []
     for name in names:
         if name in geo.references:
-            s = scorecard(read_plan(name, geo), geo, values).summary
+            s = scorecard(read_plan(name, geo), geo, values, market=market).summary
             rows.append({"name": name, "K": s["areas"], **{c: s.get(c) for c in SUMMARY_COLUMNS}})
     return pd.DataFrame(rows, columns=["name", "K"] + list(SUMMARY_COLUMNS))

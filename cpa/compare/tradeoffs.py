@@ -73,20 +73,27 @@ def balance_pct(card) -> float:
     return float(100.0 * np.abs(shares - 1.0 / len(shares)).sum())
 
 
+#: The market figures of a plan the grid's curves show (scorecard summary keys).
+MARKET_COLUMNS = ("pbr_detectable_max_pts", "thin_risk_sum", "small_lots")
+
+
 def reference_points(geo: Geography, values: dict[str, ContractValues],
-                     names=FRONT_REFERENCES) -> pd.DataFrame:
-    """The reference plans the geography has, scored under each value model, with travel and balance."""
+                     names=FRONT_REFERENCES, market=None) -> pd.DataFrame:
+    """The reference plans the geography has, scored under each value model, with travel, balance and
+    the market figures (parameters ``market``)."""
     rows = []
     for name in names:
         if name not in geo.references:
             continue
         plan = read_plan(name, geo)
         for vlabel, vals in values.items():
-            card = scorecard(plan, geo, vals)
+            card = scorecard(plan, geo, vals, market=market)
             s = card.summary
             rows.append({"name": name, "values": vlabel, "K": s["areas"], TRAVEL: s["mean_travel_km"],
-                         BALANCE: balance_pct(card), FRAGMENTS: s["pfa_fragments"], "value_min_m": s["value_min_m"]})
-    return pd.DataFrame(rows, columns=["name", "values", "K", TRAVEL, BALANCE, FRAGMENTS, "value_min_m"])
+                         BALANCE: balance_pct(card), FRAGMENTS: s["pfa_fragments"], "value_min_m": s["value_min_m"],
+                         **{c: s[c] for c in MARKET_COLUMNS}})
+    return pd.DataFrame(rows, columns=["name", "values", "K", TRAVEL, BALANCE, FRAGMENTS, "value_min_m",
+                                       *MARKET_COLUMNS])
 
 
 def dominators(point: pd.Series, table: pd.DataFrame, columns=(TRAVEL, BALANCE)) -> pd.DataFrame:

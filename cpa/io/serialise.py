@@ -2,7 +2,8 @@
 
 Numbers are plain JSON numbers: numpy scalars become Python numbers, NaN and
 infinities become ``null``, and figures are rounded to what is meaningful
-(money in £m to £100, km to metres, shares to 1e-6). Every document carries
+(money in £m to £100, km to metres, shares to 1e-6, changes in the
+reoffending rate to 1e-4 points, risks to 1e-6). Every document carries
 ``schema_version``; the schemas are published in ``cpa/data/schemas/`` and
 their history is in CHANGELOG.md: a minor bump adds fields, a major bump
 removes or renames one.
@@ -17,11 +18,12 @@ import numpy as np
 import pandas as pd
 
 #: Version of the JSON documents and CSV tables the tool writes (see cpa/data/schemas/).
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 #: Decimal places by the end of a field's name.
 _ROUNDING = (("_m", 4), ("_km", 3), ("_sqkm", 3), ("share", 6), ("deviation", 6), ("_cv", 6), ("_ratio", 6),
-             ("polsby_popper", 6))
+             ("polsby_popper", 6), ("_pts", 4), ("pbr_cohort", 1), ("expected_bidders", 4), ("thin_risk", 6),
+             ("thin_risk_sum", 6))
 
 
 def json_default(obj):

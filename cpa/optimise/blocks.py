@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import CpaError, InfeasibleRequest
 from ..geography import Geography
-from ..rules import Locks, Request, Rule, area_rules
+from ..rules import Locks, Request, Rule, area_rules, plan_rules
 from ..values import ContractValues
 from ..options import COTERMINOUS_MODES, SolveOptions
 
@@ -153,4 +153,6 @@ def check_feasibility(blocks: Blocks, geo: Geography, values: ContractValues, op
     req = Request(blocks, geo, values.total, k, options.coterminous)
     for rule in rules:
         rule.precheck(req)
+    for plan_rule in plan_rules(options, values.total):
+        plan_rule.precheck(req)
     # (a floor above a cap needs no check of its own: K x floor <= total <= K x cap already fails)

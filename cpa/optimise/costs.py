@@ -25,8 +25,8 @@ class AreaCosts:
                  rules: list[Rule] | None = None, objective: Objective | None = None):
         self.blocks, self.geo, self.options = blocks, geo, options
         self.objective = objective or objective_for(geo, values, options)
-        self.rules = area_rules(options, values.total) if rules is None else rules
-        self.plan_rules = plan_rules(options, values.total)
+        self.rules = area_rules(options, self.objective.total) if rules is None else rules
+        self.plan_rules = plan_rules(options, self.objective.total)
         self.check_rules = [r for r in self.rules if type(r).area_ok is not Rule.area_ok]
         self.grow_rules = [r for r in self.rules if type(r).can_grow is not Rule.can_grow]
         ob = self.objective
@@ -112,3 +112,32 @@ class AreaCosts:
     def can_grow(self, f: AreaFacts) -> bool:
         """False when no area containing one with these facts can pass a (monotone) rule."""
         return all(r.can_grow(f) for r in self.grow_rules)
+
+    # ------------------------------------------------------------ plan rules
+    def plan_rule_totals(self, areas) -> list[float]:
+        """Per plan rule, the sum of its coefficients over the areas (lists of blocks)."""
+        facts = [self.facts(a) for a in areas]
+        return [sum(r.coefficient(f) for f in facts) for r in self.plan_rules]
+
+    def plan_totals_of_values(self, values) -> list[float]:
+        """Per (value-only) plan rule, the sum of its coefficients over areas of these values (£)."""
+        return [sum(r.coefficient(AreaFacts(float(v), 0)) for v in values) for r in self.plan_rules]
+
+    def plan_rules_ok(self, areas) -> bool:
+        """Every plan-level rule holds for a plan given as lists of blocks."""
+        if not self.plan_rules:
+            return True
+        return all(r.holds(t) for r, t in zip(self.plan_rules, self.plan_rule_totals(areas)))
+
+    def plan_move_ok(self, old_values: tuple[float, ...], new_values: tuple[float, ...], totals: list[float]) -> bool:
+        """A change of some areas' values (old -> new) keeps every value-only plan rule that holds
+        (``totals``: each rule's current sum), and does not take one that fails further from holding."""
+        for r, t in zip(self.plan_rules, totals):
+            after = (t + sum(r.coefficient(AreaFacts(v, 0)) for v in new_values)
+                     - sum(r.coefficient(AreaFacts(v, 0)) for v in old_values))
+            if r.holds(t):
+                if not r.holds(after):
+                    return False
+            elif (after < t) if r.sense == ">=" else (after > t):
+                return False
+        return True

@@ -33,11 +33,14 @@ over every connected area :math:`S` that meets the per-area rules, with
 3. **Bound** (one definition): with duals :math:`(\pi,\mu)` and, for every
    hub :math:`h`, a lower bound :math:`\rho_h` of its least reduced cost,
 
-   .. math:: LB = \sum_b \pi_b + K\mu + \sum_{K \text{ smallest}} \min_{h:\beta(h)=b}\rho_h
+   .. math:: LB = \sum_b \pi_b + K\mu + \sum_r \sigma_r\,\mathrm{rhs}_r
+             + \sum_{K \text{ smallest}} \min_{h:\beta(h)=b}\rho_h
 
    (the K smallest per-block minima: a plan's K areas hold their hubs in K
-   distinct blocks) is a Lagrangian bound: valid for any duals, so at every
-   iteration; it is not monotone, so the best so far is kept. Two exact
+   distinct blocks; :math:`\sigma_r` the duals of plan-level rows such as
+   ``--small-lots``, each of its row's sign, and the reduced cost then includes
+   :math:`-\sum_r\sigma_r a^r_S`) is a Lagrangian bound: valid for any duals, so
+   at every iteration; it is not monotone, so the best so far is kept. Two exact
    devices give bounds too:
    after a complete seed enumeration up to :math:`\theta` the restricted master
    MIP's optimum :math:`z` is optimal if :math:`z\le\theta`
@@ -76,7 +79,7 @@ from ..errors import CpaError
 from .costs import AreaCosts
 from .heuristics import Partition, chain_search, local_search, recombine
 from .master import Column, Master, solve_restricted_mip
-from .pricing import EPS_RC, SEARCH_MAX_BLOCKS, ConnectedSearch, Duals, Pricer
+from .pricing import EPS_RC, SEARCH_MAX_BLOCKS, ConnectedSearch, Duals, Pricer, plan_rule_duals
 
 #: A plan is optimal when (objective - bound) / |objective| is at most this.
 OPTIMALITY_TOLERANCE = 1e-6
@@ -155,9 +158,6 @@ class Engine:
 
     def __init__(self, ac: AreaCosts, *, solver="highs", t0: float, deadline: float, stop=None, progress=None,
                  threads=None, seed: int = 0, gap: float | None = None):
-        if ac.plan_rules:
-            raise CpaError("plan-level rules are not priced yet, so no valid bound could be proved with them",
-                           "drop the plan-level rule")
         self.ac = ac
         self.k = ac.options.k
         self.solver = solver
@@ -170,7 +170,8 @@ class Engine:
         # Lagrangian bound above that ceiling proves that no plan exists
         self.cost_ceiling = self.k * ac.objective.max_area_cost(len(ac.pfa_ids)) + abs(ac.offset())
         self.master = Master(ac.n, self.k, ac.plan_rules, threads=threads, seed=seed, stop=stop,
-                             artificial_cost=100.0 * self.cost_ceiling + 1.0)
+                             artificial_cost=100.0 * self.cost_ceiling + 1.0,
+                             facts_of=lambda col: ac.facts(col.blocks))
         self.enumerated_threshold: float | None = None
         self.lp_duals = None
         self._recombinations = 0
@@ -262,7 +263,7 @@ class Engine:
         if len(seen) != ac.n:
             return False
         g = ac.blocks.graph
-        return all(nx.is_connected(g.subgraph(a)) and ac.area_ok(a) for a in areas)
+        return all(nx.is_connected(g.subgraph(a)) and ac.area_ok(a) for a in areas) and ac.plan_rules_ok(areas)
 
     def offer(self, areas: list, source: str) -> bool:
         """Take ``areas`` (lists of blocks) as incumbent if valid and better; add them as columns."""
@@ -294,6 +295,10 @@ class Engine:
             self.bound = value
             self.log.append({"event": "bound", "how": how, "bound": value, "seconds": round(self.elapsed(), 3)})
             self.report(force=True)
+
+    def rule_bound(self, duals: Duals) -> float:
+        """sum_r sigma_r rhs_r: the plan rules' part of the Lagrangian bound (issue 13)."""
+        return float(sum(y * r.rhs for r, y in zip(self.ac.plan_rules, duals.rule)))
 
     # ------------------------------------------------------------ column generation
     def exact_round(self, duals: Duals, theta: float, lp_value: float, max_seconds: float) -> tuple[float, list]:
@@ -355,7 +360,7 @@ class Engine:
         return rho, found
 
     def lagrangian_bound(self, duals: Duals, hub_bounds: np.ndarray) -> float:
-        """sum(pi) + K mu + the K smallest per-block hub bounds (+ the plan constant).
+        """sum(pi) + K mu + sum_r sigma_r rhs_r + the K smallest per-block hub bounds (+ the plan constant).
 
         A plan's K areas are disjoint and each holds its best hub, so their hubs lie in K distinct
         blocks; an area's reduced cost is at least its hub's minimum, so the plan costs at least
@@ -365,7 +370,8 @@ class Engine:
         if np.any(np.isneginf(smallest)):
             return -np.inf
         # +inf (fewer than K blocks hold a hub of any feasible area) proves that no plan exists
-        return float(duals.pi.sum() + self.k * duals.mu + smallest.sum()) + self.ac.offset()
+        return (float(duals.pi.sum() + self.k * duals.mu + smallest.sum()) + self.rule_bound(duals)
+                + self.ac.offset())
 
     def k_smallest_hubs(self, hub_bounds: np.ndarray) -> np.ndarray:
         """The hubs of the K smallest per-block minima of ``hub_bounds`` (one hub per block)."""
@@ -445,6 +451,7 @@ class Engine:
         order = np.arange(pr.H)
         last_mip = time.perf_counter()
         while not self.stopped() and time.perf_counter() < until and not self.closed():
+            # plan-level rows (--small-lots) get the multiplier 0, i.e. are dropped: still a valid bound
             duals = Duals(pi, 0.0)
             self.report("bound: hub models")
             bounds, cols = self.hub_round(duals, order, end=until)
@@ -566,7 +573,7 @@ class Engine:
                 break
             if sol.artificial < 1e-9:
                 self.lp_value = sol.objective
-            duals = Duals(sol.cover_duals, sol.k_dual)
+            duals = Duals(sol.cover_duals, sol.k_dual, plan_rule_duals(self.ac.plan_rules, sol.rule_duals))
             self.report("column generation")
             cols = self.pricer.heuristic(duals)
             basis = [c.blocks for c, x in zip(self.master.columns, sol.values) if x > 1e-9]
@@ -689,21 +696,23 @@ class Engine:
         """Block level, after the LP: list every area that can be in a plan cheaper than the
         incumbent and solve the restricted master MIP over them, which is then exact.
 
-        With duals (pi, mu) and rho <= every reduced cost, a plan P costs
-        sum(pi) + K mu + sum_{S in P} rc_S, so a plan cheaper than UB has every rc_S below
-        Delta = UB - sum(pi) - K mu - (K - 1) rho; hub by hub, the branch and bound lists all of them."""
-        if self.lp_duals is None or self.incumbent is None or self.stopped():
+        With duals (pi, mu, sigma) and rho <= every reduced cost, a plan P within the rules costs at
+        least sum(pi) + K mu + sum_r sigma_r rhs_r + sum_{S in P} rc_S, so a plan cheaper than UB has
+        every rc_S below Delta = UB - sum(pi) - K mu - sum_r sigma_r rhs_r - (K - 1) rho; hub by hub,
+        the branch and bound lists all of them."""
+        if self.lp_duals is None or self.stopped():
             return
         pr = self.pricer
         duals, rho = self.lp_duals
         # the best UB first: Delta shrinks with it, and the enumeration's size grows fast with Delta
         # (strict K=7: the MIP over the LP's columns takes UB from 57.86 to 54.88 and Delta from 4.7
-        # to 1.7), so this MIP gets a real share of the time
+        # to 1.7), so this MIP gets a real share of the time; with a plan rule (--small-lots) no seed
+        # may meet it, so this can also be the first plan (issue 13)
         self.integer_plan(max_seconds=min(UB_MIP_SECONDS, max(self.left() * UB_MIP_SHARE, 0.05)))
-        if self.closed():
+        if self.incumbent is None or self.closed():
             return
         ub = self.incumbent_obj - self.ac.offset()
-        delta = ub - float(duals.pi.sum()) - self.k * duals.mu - (self.k - 1) * min(rho, 0.0)
+        delta = ub - float(duals.pi.sum()) - self.k * duals.mu - self.rule_bound(duals) - (self.k - 1) * min(rho, 0.0)
         self.report("reduced-cost enumeration")
         lb, a, const = pr.cheap_bounds(duals)
         end = time.perf_counter() + max(self.left() * 0.6, 0.05)

@@ -3,7 +3,9 @@
 Used for incumbents (thresholds for the exact set partitioning, warm starts,
 LAD-level improvement). Deterministic: fixed scan orders, ties broken by index.
 Every plan returned is contiguous and meets the per-area rules of
-:class:`.costs.AreaCosts` (every rule of :mod:`cpa.rules`).
+:class:`.costs.AreaCosts` (every rule of :mod:`cpa.rules`). Moves keep a
+plan-level rule (``--small-lots``) that holds, and never take one that fails
+further from holding (:meth:`.costs.AreaCosts.plan_move_ok`).
 """
 
 from __future__ import annotations
@@ -52,6 +54,32 @@ class Partition:
 
     def floor_ok(self, area: set[int]) -> bool:
         return area_above_floor(self.ac, area)
+
+    def value_of(self, i: int) -> float:
+        return float(self.ac.value[list(self.areas[i])].sum())
+
+    def rule_deficit(self, changed: dict[int, float] | None = None) -> float:
+        """How far the plan-level rules are from holding (0 when they hold), with areas ``i`` at values
+        ``changed[i]`` (£) if given: the sum over rules of the shortfall of their totals."""
+        ac = self.ac
+        if not ac.plan_rules:
+            return 0.0
+        values = [self.value_of(i) for i in range(len(self.areas))]
+        for i, v in (changed or {}).items():
+            values[i] = v
+        out = 0.0
+        for r, t in zip(ac.plan_rules, ac.plan_totals_of_values(values)):
+            out += max(r.rhs - t, 0.0) if r.sense == ">=" else max(t - r.rhs, 0.0)
+        return out
+
+    def move_ok(self, changed: dict[int, float]) -> bool:
+        """Areas ``i`` taking new values ``changed[i]`` (£) keep the plan rules (see the module docstring)."""
+        ac = self.ac
+        if not ac.plan_rules:
+            return True
+        values = [self.value_of(i) for i in range(len(self.areas))]
+        old = tuple(values[i] for i in changed)
+        return ac.plan_move_ok(old, tuple(changed.values()), ac.plan_totals_of_values(values))
 
 
 def greedy(ac: AreaCosts, history: list | None = None) -> Partition | None:
@@ -132,7 +160,8 @@ def local_search(part: Partition, deadline: float | None = None, max_passes: int
                     continue
                 c_dst = ac.area_cost(sorted(dst))[0]
                 d = c_rest + c_dst - part.costs[i] - part.costs[j]
-                if d < -eps and (best is None or d < best[0]):
+                if d < -eps and (best is None or d < best[0]) and (not ac.plan_rules or part.move_ok(
+                        {i: part.value_of(i) - float(ac.value[b]), j: part.value_of(j) + float(ac.value[b])})):
                     best = (d, j, c_dst)
             if best is not None:
                 _, j, c_dst = best
@@ -233,7 +262,8 @@ def chain_search(part: Partition, deadline: float | None = None, max_chain: int 
                         c_s = _cost(ac, cur_src_c, src_mask, sv, npfas_after(src, moved, []))
                         c_d = _cost(ac, cur_dst_c, dst_mask, dv, pf_d)
                         d = c_s + c_d - base
-                        if d < -eps and (best is None or d < best[0] - eps):
+                        if d < -eps and (best is None or d < best[0] - eps) and (
+                                not ac.plan_rules or part.move_ok({i: sv, j: dv})):
                             best = (d, j, list(moved))
                     # extend the chain: the neighbour in the source area, in the chain's PFAs, that
                     # keeps the source cheapest (fixed order on ties)
@@ -266,6 +296,8 @@ def recombine(part: Partition, deadline: float, seed: int = 0, trees: int = 6, m
     """Recombination (as ReCom does, but greedy): merge two adjacent areas, draw spanning trees of the
     merged region (minimum spanning trees under random edge weights, seeded), and cut the tree edge
     that gives the cheapest pair of areas within the rules; keep the split if it lowers the cost.
+    While a plan-level rule fails (``--small-lots``: no seed plan need meet it), a split is kept
+    instead when it brings the plan closer to the rule, the cheapest such, whatever it costs.
     Deterministic given ``seed``; stops at ``deadline`` or when a pass improves nothing."""
     import random
 
@@ -286,6 +318,7 @@ def recombine(part: Partition, deadline: float, seed: int = 0, trees: int = 6, m
         for i, j in pairs:
             if _over(deadline, stop):
                 return part
+            deficit = part.rule_deficit()  # > 0: repair the plan rules first (see the docstring)
             if not (part.areas[i] and part.areas[j]) or not any(
                     part.area_of[c] == j for b in part.areas[i] for c in g.neighbors(b)):
                 continue
@@ -326,12 +359,16 @@ def recombine(part: Partition, deadline: float, seed: int = 0, trees: int = 6, m
                     cb = ac.cost_at(np.where(total_m - sub_m[u] > 0, total_c - sub_c[u], np.inf).min(), vb, pb)
                     if best is not None and ca + cb >= best[0] - eps:
                         continue
-                    if ca + cb >= base - eps:
+                    if deficit > 0:
+                        if part.rule_deficit({i: va, j: vb}) >= deficit - eps:
+                            continue
+                    elif ca + cb >= base - eps:
                         continue
                     side = set(nx.dfs_preorder_nodes(tree.subgraph(
                         [x for x in order if _below(x, u, parent)]), u))
                     other = set(union) - side
-                    if ac.area_ok(side) and ac.area_ok(other):
+                    if ac.area_ok(side) and ac.area_ok(other) and (
+                            deficit > 0 or not ac.plan_rules or part.move_ok({i: va, j: vb})):
                         best = (ca + cb, side, other, ca, cb)
             if best is not None:
                 _, side, other, ca, cb = best

@@ -93,10 +93,12 @@ class Master:
     """The restricted master LP over :class:`Column` objects (see module docstring)."""
 
     def __init__(self, n_blocks: int, k: int, plan_rules=(), *, threads=None, seed=0, stop=None,
-                 artificial_cost: float = ARTIFICIAL_COST):
+                 artificial_cost: float = ARTIFICIAL_COST, facts_of=None):
         self.n = n_blocks
         self.k = k
         self.plan_rules = list(plan_rules)
+        # a column's facts (value, PFAs, labels): the plan rules' coefficients depend on them
+        self.facts_of = facts_of
         self.columns: list[Column] = []
         self.keys: dict[int, int] = {}  # mask -> column index
         self.h = new_highs(threads=threads, seed=seed, stop=stop)
@@ -152,6 +154,7 @@ class Master:
 
     def add(self, cols: list[Column], facts_of=None) -> int:
         """Add the columns not already present; returns how many were added."""
+        facts_of = facts_of or self.facts_of
         new = []
         for c in cols:
             if c.mask in self.keys:
@@ -204,11 +207,14 @@ class Master:
         return pi
 
     def reduced_costs(self, sol: LpSolution) -> np.ndarray:
-        """Reduced cost of every column under the LP's duals."""
+        """Reduced cost of every column under the LP's duals (plan rows included)."""
         out = np.empty(len(self.columns))
         pi = sol.cover_duals
         for j, c in enumerate(self.columns):
             out[j] = c.cost - pi[list(c.blocks)].sum() - sol.k_dual
+            if self.plan_rules and self.facts_of is not None:
+                facts = self.facts_of(c)
+                out[j] -= sum(float(y) * r.coefficient(facts) for y, r in zip(sol.rule_duals, self.plan_rules))
         return out
 
 
@@ -227,6 +233,7 @@ def solve_restricted_mip(master: Master, *, time_limit: float, solver: str = "hi
     """Choose K of the master's columns covering every block once, at least cost (a MIP)."""
     cols = master.columns
     n, k = master.n, master.k
+    facts_of = facts_of or master.facts_of
     t0 = time.perf_counter()
     if solver == "highs":
         h = new_highs(threads=threads, seed=seed, time_limit=time_limit, stop=stop)

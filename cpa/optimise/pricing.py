@@ -40,6 +40,12 @@ areas. Three tools, from cheap to exact:
   HiGHS's dual bound of this MIP is a valid lower bound of :math:`r_h` even when
   it stops early.
 
+**Plan-level rows** (:class:`cpa.rules.PlanRule`, e.g. ``--small-lots``): with row duals
+:math:`\sigma_r` an area's reduced cost is also :math:`-\sum_r\sigma_r a^r_S`. For a coefficient
+that depends on the area's value only, that is one more value term (:meth:`PlanRule.dual_term`):
+exact in the heuristic, in the branch and bound's leaves and in the MIP (the rule's own rows,
+:meth:`PricingModel.reward_if_value_at_most`), its valid lower envelope in the knapsack bounds.
+
 **Safe restriction.** For hub :math:`h` and block :math:`b`, with
 :math:`a_u` the relaxed per-block costs above, every connected :math:`S`
 containing :math:`\beta(h)` and :math:`b` holds a path :math:`P` between them,
@@ -61,6 +67,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from ..objective import envelope_value, line_arrays
 from .costs import AreaCosts
 from .master import Column, new_highs
 
@@ -69,11 +76,22 @@ INF = highspy.kHighsInf
 
 
 class Duals:
-    """Duals of the master: cover rows ``pi``, the K row ``mu``."""
+    """Duals of the master: cover rows ``pi``, the K row ``mu``, the plan rules' rows ``rule``
+    (each of the sign its row's sense allows: the Lagrangian bound needs it)."""
 
-    def __init__(self, pi: np.ndarray, mu: float):
+    def __init__(self, pi: np.ndarray, mu: float, rule=None):
         self.pi = np.asarray(pi, dtype=float)
         self.mu = float(mu)
+        self.rule = np.zeros(0) if rule is None else np.asarray(rule, dtype=float)
+
+
+def plan_rule_duals(plan_rules, raw) -> np.ndarray:
+    """The LP's row duals of the plan rules, each clipped to the sign of its sense (>= 0 for >=,
+    <= 0 for <=): any such duals give a valid Lagrangian bound."""
+    raw = np.asarray(raw, dtype=float)
+    if not len(plan_rules):
+        return np.zeros(0)
+    return np.array([max(float(y), 0.0) if r.sense == ">=" else min(float(y), 0.0) for r, y in zip(plan_rules, raw)])
 
 
 class Pricer:
@@ -94,8 +112,13 @@ class Pricer:
             for p, vbp in ac.block_pfa_value[b].items():
                 if ac.pfa_value[p] > 0:
                     self.split_share[b, p] = vbp / ac.pfa_value[p]
-        self.envelope = [line for lines in ac.objective.value_envelope() for line in lines]
-        self.lines_by_term = ac.objective.value_envelope()
+        self.base_lines_by_term = ac.objective.value_envelope()
+        self.lines_by_term = list(self.base_lines_by_term)
+        # plan rules' duals as value terms (see the module docstring); set per duals by _use
+        self.dual_terms: list = []
+        self._dual_arrays: list = []
+        self.pieces = [(np.inf, 0.0)]  # (value cap, constant) of the step terms (see _use)
+        self._rule_duals = np.zeros(len(ac.plan_rules))
         self.n_pfas_block = np.array([len(p) for p in ac.block_pfas])
         single = np.full(n, -1)
         for b in range(n):
@@ -112,26 +135,64 @@ class Pricer:
         self.arc_cols = np.array(cols, dtype=int)
         self.locks = [ac.blocks.lock[b] for b in range(n)]
 
+    # ------------------------------------------------------------------ plan rules' duals (issue 13)
+    def _use(self, duals: Duals) -> None:
+        """Price with ``duals``' plan-rule part. Its value terms join g exactly (:meth:`g_cost`). In the
+        knapsack bounds a piecewise-constant term (a reward for areas at most a value: ``pieces()``)
+        is exact too, as a disjunction: the bound is the least over its pieces of the knapsack with
+        the value capped at the piece's top, plus the piece's constant; any other term enters by its
+        envelope."""
+        rule = duals.rule if len(duals.rule) else np.zeros(len(self.ac.plan_rules))
+        if np.array_equal(rule, self._rule_duals):
+            return
+        self._rule_duals = np.array(rule, dtype=float)
+        terms = [r.dual_term(float(y), self.ac.total) for r, y in zip(self.ac.plan_rules, rule)]
+        self.dual_terms = [t for t in terms if t is not None]
+        smooth = [t for t in self.dual_terms if not hasattr(t, "pieces")]
+        self.lines_by_term = list(self.base_lines_by_term) + [t.envelope() for t in smooth]
+        self._dual_arrays = line_arrays([t.envelope() for t in smooth])
+        # every combination of the step terms' pieces: (value cap, constant)
+        pieces = [(np.inf, 0.0)]
+        for t in self.dual_terms:
+            if hasattr(t, "pieces"):
+                pieces = [(min(c1, c2), k1 + k2) for c1, k1 in pieces for c2, k2 in t.pieces()]
+        self.pieces = pieces
+        if hasattr(self, "_kinks"):
+            del self._kinks
+
+    def rule_reward(self, col: Column) -> float:
+        """sum_r sigma_r a^r_S of a column under the duals in use."""
+        if not self.ac.plan_rules:
+            return 0.0
+        facts = self.ac.facts(col.blocks)
+        return float(sum(y * r.coefficient(facts) for r, y in zip(self.ac.plan_rules, self._rule_duals)))
+
     # ------------------------------------------------------------------ helpers
     def hub_costs(self, duals: Duals) -> np.ndarray:
         """a[h, b] = c_bh - pi_b for every hub LAD h and block b."""
         return self.ac.cost.T - duals.pi[None, :]
 
     def g_lower(self, value):
-        """The convex lower envelope of g (sum over terms of the max of its lines)."""
-        return self.ac.objective.value_cost_lower(value)
+        """The convex lower envelope of g (sum over terms of the max of its lines), with the plan
+        rules' dual terms that are not steps (the steps are :attr:`pieces`)."""
+        out = self.ac.objective.value_cost_lower(value)
+        if self._dual_arrays:
+            out = out + envelope_value(self._dual_arrays, value)
+        return out
 
     def column(self, blocks) -> Column:
         cost, hub = self.ac.area_cost(sorted(blocks))
         return Column(tuple(sorted(blocks)), hub, cost)
 
     def reduced_cost(self, col: Column, duals: Duals) -> float:
-        return col.cost - float(duals.pi[list(col.blocks)].sum()) - duals.mu
+        self._use(duals)
+        return col.cost - float(duals.pi[list(col.blocks)].sum()) - duals.mu - self.rule_reward(col)
 
     # ------------------------------------------------------------------ heuristic
     def heuristic(self, duals: Duals, hubs=None, max_uphill: int = 8) -> list[tuple[float, Column]]:
         """Greedy growth from each hub on reduced costs; (rc, column) with rc < -EPS_RC, best per hub."""
         ac = self.ac
+        self._use(duals)
         a = self.hub_costs(duals)
         hubs = range(self.H) if hubs is None else hubs
         out: dict[int, tuple[float, Column]] = {}
@@ -240,6 +301,7 @@ class Pricer:
         move to the best neighbouring area while that lowers the reduced cost."""
         found: dict[int, tuple[float, Column]] = {}
         pi = duals.pi
+        self._use(duals)
         for area in areas:
             cur = tuple(area)
             cur_rc = self.reduced_cost(self.column(cur), duals)
@@ -247,7 +309,7 @@ class Pricer:
                 best = None
                 for nb_area in self.neighbours_of(cur):
                     col = self.column(nb_area)
-                    rc = col.cost - float(pi[list(nb_area)].sum()) - duals.mu
+                    rc = col.cost - float(pi[list(nb_area)].sum()) - duals.mu - self.rule_reward(col)
                     if rc < -EPS_RC and (col.mask not in found or rc < found[col.mask][0]):
                         found[col.mask] = (rc, col)
                     if rc < cur_rc - 1e-9 and (best is None or rc < best[0]):
@@ -258,7 +320,11 @@ class Pricer:
         return sorted(found.values(), key=lambda t: (t[0], t[1].blocks))
 
     def g_cost(self, value):
-        return self.ac.objective.value_cost(value)
+        """The value part of an area's reduced cost: g(A) and the plan rules' dual terms."""
+        out = self.ac.objective.value_cost(value)
+        for t in self.dual_terms:
+            out = out + t(value)
+        return out
 
     # ------------------------------------------------------------------ cheap bounds
     def relaxed_costs(self, duals: Duals) -> tuple[np.ndarray, np.ndarray]:
@@ -282,8 +348,16 @@ class Pricer:
                         items: np.ndarray | None = None) -> np.ndarray:
         """Per row i (hub ``hubs[i]``, default every hub): min over x in [0,1] of
         sum_b a[i,b] x_b + g_lower(A0 + sum_b v_b x_b) with A0 + sum_b v_b x_b <= cap, the hub's own
-        block not an item (it is in the area already, with value A0)."""
-        ac = self.ac
+        block not an item (it is in the area already, with value A0); with plan-rule steps, the
+        least over their pieces (see :meth:`_use`)."""
+        cap = np.inf if self.ac.cap is None else self.ac.cap
+        out = None
+        for top, const in self.pieces:
+            b = self._knapsack_bounds(a, hubs, items, min(cap, top)) + const
+            out = b if out is None else np.minimum(out, b)
+        return out
+
+    def _knapsack_bounds(self, a: np.ndarray, hubs, items, cap: float) -> np.ndarray:
         v = self.value
         hubs = np.arange(self.H) if hubs is None else np.asarray(hubs, dtype=int)
         R, n = a.shape
@@ -291,6 +365,8 @@ class Pricer:
         A0 = v[hb]
         items = np.ones((R, n), dtype=bool) if items is None else np.array(items, dtype=bool).reshape(R, n)
         items[np.arange(R), hb] = False
+        if np.isfinite(cap):  # a block that alone overflows the cap is in no area of this hub
+            items &= v[None, :] <= (cap - A0)[:, None] + 1e-3
         free = (v <= 0)[None, :] & items
         base = np.where(free & (a < 0), a, 0.0).sum(axis=1)
         pos = items & (v > 0)[None, :]
@@ -301,21 +377,20 @@ class Pricer:
         cs = np.where(taken, np.take_along_axis(a, order, axis=1), 0.0)
         cumv = np.concatenate([np.zeros((R, 1)), np.cumsum(vs, axis=1)], axis=1)
         cumc = np.concatenate([np.zeros((R, 1)), np.cumsum(cs, axis=1)], axis=1)
-        cap = np.inf if ac.cap is None else ac.cap
         room = np.maximum(cap - A0, 0.0)
         vals = cumc + self.g_lower(A0[:, None] + cumv)
         vals = np.where(cumv <= room[:, None] + 1e-9, vals, np.inf)
-        best = vals.min(axis=1)
+        best = np.where(A0 <= cap + 1e-3, vals.min(axis=1), np.inf)  # the hub's block alone above the cap
         # the envelope's kinks and the cap, inside each row's curve (the minimum of a convex
         # piecewise-linear function is at a breakpoint of one of its two parts)
-        kinks = self.g_kinks()
+        kinks = np.array(self.g_kinks())
         for i in range(R):
             top = min(room[i], cumv[i, -1])
-            pts = [x - A0[i] for x in kinks] + ([top] if np.isfinite(top) else [])
-            for x in pts:
-                if 0.0 < x <= top:
-                    c = float(np.interp(x, cumv[i], cumc[i]))
-                    best[i] = min(best[i], c + float(self.g_lower(A0[i] + x)))
+            pts = np.concatenate([kinks - A0[i], [top] if np.isfinite(top) else []])
+            pts = pts[(pts > 0.0) & (pts <= top)]
+            if len(pts):  # every point at once (market terms bring many kinks: issue 13)
+                vals = np.interp(pts, cumv[i], cumc[i]) + self.g_lower(A0[i] + pts)
+                best[i] = min(best[i], float(vals.min()))
         return base + best
 
     def g_kinks(self) -> list[float]:
@@ -323,15 +398,22 @@ class Pricer:
         if not hasattr(self, "_kinks"):
             pts = set()
             for lines in self.lines_by_term:
+                arr = np.array(lines, dtype=float).reshape(-1, 2)
                 for i, (s1, c1) in enumerate(lines):
                     for s2, c2 in lines[i + 1:]:
                         if abs(s1 - s2) > 1e-15:
-                            pts.add((c2 - c1) / (s1 - s2))
-            self._kinks = sorted(p for p in pts if np.isfinite(p))
+                            x = (c2 - c1) / (s1 - s2)
+                            # only where the term's envelope bends: both lines on its maximum there
+                            # (issue 13: market terms have many lines, most pairs meet below it)
+                            top = float(np.max(arr[:, 0] * x + arr[:, 1])) if np.isfinite(x) else np.inf
+                            if np.isfinite(x) and s1 * x + c1 >= top - 1e-9 * max(1.0, abs(top)):
+                                pts.add(x)
+            self._kinks = sorted(pts)
         return self._kinks
 
     def cheap_bounds(self, duals: Duals) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(lb, a, const): lb[h] <= r_h for every hub, with the relaxed costs used."""
+        self._use(duals)
         a, const = self.relaxed_costs(duals)
         return const + self.knapsack_bounds(a), a, const
 
@@ -339,12 +421,25 @@ class Pricer:
         """Blocks that may be in an area of hub h with reduced cost <= theta (boolean mask):
         const_h + SP+_h(b) + KN-_h <= theta (see the module docstring)."""
         hb = int(self.hub_block[h])
-        kn = float(self.knapsack_bounds(np.minimum(a_h, 0.0)[None, :], np.array([h]))[0])
         tiny = 1e-12  # csgraph drops explicit zeros: keep every arc
         w = np.maximum(a_h, 0.0)[self.arc_cols] + tiny
         g = csr_matrix((w, (self.arc_rows, self.arc_cols)), shape=(self.n, self.n))
         sp = dijkstra(g, directed=True, indices=hb) - tiny * self.n
-        keep = const_h + sp + kn <= theta + 1e-9
+        if len(self.pieces) == 1:
+            kn = float(self.knapsack_bounds(np.minimum(a_h, 0.0)[None, :], np.array([h]))[0])
+            keep = const_h + sp + kn <= theta + 1e-9
+        else:
+            # plan-rule steps (issue 13): the union over pieces, each with its own knapsack, and a
+            # block kept for a capped piece only if a path from the hub to it fits under the cap
+            cap = np.inf if self.ac.cap is None else self.ac.cap
+            vw = self.value[self.arc_cols] + tiny
+            vg = csr_matrix((vw, (self.arc_rows, self.arc_cols)), shape=(self.n, self.n))
+            path_value = self.value[hb] + dijkstra(vg, directed=True, indices=hb) - tiny * self.n
+            keep = np.zeros(self.n, dtype=bool)
+            for top, const in self.pieces:
+                top = min(cap, top)
+                kn = float(self._knapsack_bounds(np.minimum(a_h, 0.0)[None, :], np.array([h]), None, top)[0]) + const
+                keep |= (const_h + sp + kn <= theta + 1e-9) & (path_value <= top + 1e-3)
         keep[hb] = True
         return keep
 
@@ -353,6 +448,7 @@ class Pricer:
               a_row: np.ndarray | None = None) -> "ExactResult":
         """Hub h's least reduced cost over the kept blocks: by branch and bound over connected sets
         when the split term is linear in the blocks and the kept set is small, else by the MIP."""
+        self._use(duals)
         linear_split = self.ac.ws == 0 or self.ac.options.coterminous == "strict"
         if linear_split and int(keep.sum()) <= SEARCH_MAX_BLOCKS:
             res = ConnectedSearch(self, h, duals, keep).solve(time_limit)
@@ -379,6 +475,7 @@ class ConnectedSearch:
 
     def __init__(self, pricer: Pricer, h: int, duals: Duals, keep: np.ndarray):
         ac = pricer.ac
+        pricer._use(duals)
         self.pricer, self.ac, self.duals, self.h = pricer, ac, duals, h
         self.hb = int(pricer.hub_block[h])
         hub_label = pricer.locks[self.hb]
@@ -388,14 +485,24 @@ class ConnectedSearch:
         self.a = ac.cost[:, h] - duals.pi + ac.ws * pricer.n_pfas_block
         self.v = ac.value
         self.cap = np.inf if ac.cap is None else ac.cap
-        self.kinks = pricer.g_kinks()
+        self.kinks = np.array(pricer.g_kinks())
 
     def knapsack(self, avail: list[int], A0: float) -> float:
-        """min over x in [0,1] of sum a_b x_b + g_lower(A0 + sum v_b x_b), value within the cap."""
+        """min over x in [0,1] of sum a_b x_b + g_lower(A0 + sum v_b x_b), value within the cap; with
+        plan-rule steps, the least over their pieces (see :meth:`Pricer._use`)."""
+        return min(self._knapsack(avail, A0, min(self.cap, top)) + const for top, const in self.pricer.pieces)
+
+    def _knapsack(self, avail: list[int], A0: float, cap: float) -> float:
         pr = self.pricer
+        if A0 > cap + 1e-3:
+            return np.inf
         if not avail:
             return float(pr.g_lower(A0))
         idx = np.array(avail)
+        if np.isfinite(cap):  # a block that alone overflows the cap is in no area here
+            idx = idx[self.v[idx] <= cap - A0 + 1e-3]
+            if not len(idx):
+                return float(pr.g_lower(A0))
         a, v = self.a[idx], self.v[idx]
         base = float(a[(v <= 0) & (a < 0)].sum())
         pos = v > 0
@@ -403,13 +510,14 @@ class ConnectedSearch:
         order = np.argsort(a / v, kind="stable")
         cumv = np.concatenate([[0.0], np.cumsum(v[order])])
         cumc = np.concatenate([[0.0], np.cumsum(a[order])])
-        room = self.cap - A0
+        room = cap - A0
         ok = cumv <= room + 1e-9
         best = float(np.min((cumc + pr.g_lower(A0 + cumv))[ok])) if ok.any() else np.inf
         top = min(room, cumv[-1])
-        for x in [k - A0 for k in self.kinks] + ([top] if np.isfinite(top) else []):
-            if 0.0 < x <= top:
-                best = min(best, float(np.interp(x, cumv, cumc)) + float(pr.g_lower(A0 + x)))
+        pts = np.concatenate([self.kinks - A0, [top] if np.isfinite(top) else []])
+        pts = pts[(pts > 0.0) & (pts <= top)]
+        if len(pts):  # every point at once (market terms bring many kinks: issue 13)
+            best = min(best, float((np.interp(pts, cumv, cumc) + pr.g_lower(A0 + pts)).min()))
         return base + best
 
     def solve(self, time_limit: float, collect_below: float | None = None,
@@ -505,6 +613,7 @@ class PricingModel:
                  stop=None):
         self.pricer = pricer
         ac = pricer.ac
+        pricer._use(duals)
         self.ac = ac
         self.h = h
         self.hb = int(pricer.hub_block[h])
@@ -533,8 +642,8 @@ class PricingModel:
         hp.changeColsIntegrality(nb, np.arange(nb, dtype=np.int32), np.full(nb, highspy.HighsVarType.kInteger))
         self.ncols = nb
         self.value_coef = ac.value[self.blocks]
-        # value terms: one epigraph variable per term
-        for lines in pricer.lines_by_term:
+        # value terms: one epigraph variable per term (the plan rules' dual terms are exact rows below)
+        for lines in pricer.base_lines_by_term:
             t = self._new_col(1.0, -INF, INF)
             for s, c in lines:
                 # t - s * A >= c
@@ -552,6 +661,9 @@ class PricingModel:
                 hp.changeColCost(i, float(cost[i]) + ac.ws * len(ac.block_pfas[b]))
         for rule in ac.rules:
             rule.pricing_rows(self)
+        for prule, sigma in zip(ac.plan_rules, pricer._rule_duals):
+            if sigma:
+                prule.pricing_rows(self, float(sigma))
         # single-block separator cuts: a block other than the hub needs a chosen neighbour
         for b in self.blocks:
             if b == self.hb:
@@ -622,6 +734,15 @@ class PricingModel:
             self._pfa_indicators(0.0)
         zs = sorted(self.z.values())
         self._row(zs, [1.0] * len(zs), -INF, n)
+
+    def reward_if_value_at_most(self, threshold: float, reward: float) -> None:
+        """``-reward`` for an area of value at most ``threshold`` (a plan rule's dual, exactly): binary
+        y with cost -reward and sum v_b x_b + big * y <= threshold + big, big = (kept value - threshold)^+."""
+        y = self._new_col(-float(reward), 0.0, 1.0)
+        self.hp.changeColsIntegrality(1, np.array([y], dtype=np.int32),
+                                      np.array([highspy.HighsVarType.kInteger]))
+        big = max(float(self.value_coef.sum()) - threshold, 0.0)
+        self._row(list(range(len(self.blocks))) + [y], list(self.value_coef) + [big], -INF, threshold + 1e-3 + big)
 
     def at_most_one_label(self) -> None:
         locks = self.pricer.locks

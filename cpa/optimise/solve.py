@@ -29,14 +29,14 @@ from ..geography import Geography
 from ..metrics import Scorecard, scorecard
 from ..io.plans import read_plan
 from ..plan import Plan
-from ..rules import area_rules
+from ..rules import ValueFloor, area_rules, plan_rules
 from ..values import ContractValues
 from . import sketch as sk
 from .blocks import build_blocks, check_feasibility
 from .columns import TooManyColumns, enumerate_columns
 from .costs import AreaCosts
 from .engine import OPTIMALITY_TOLERANCE, Engine, EngineResult, Interrupted, relative_gap
-from .heuristics import Partition, chain_search, greedy, local_search
+from .heuristics import Partition, chain_search, greedy, local_search, recombine
 from ..naming import name_areas
 from ..options import SolveOptions
 from .report import SolveReport
@@ -47,6 +47,8 @@ __all__ = ["solve", "SolveResult", "NoPlanFound", "Interrupted", "status_line"]
 FORMULATION = "set partitioning over contiguous areas by column generation"
 #: Block-level requests (up to this many blocks) also enumerate promising areas as seeds.
 ENUMERATE_BLOCKS = 80
+#: Seconds a seed plan that breaks a plan rule (--small-lots) gets to be repaired, past the seeds' share.
+RULE_REPAIR_SECONDS = 10.0
 #: Areas kept from an enumeration that ran out of budget (cheapest first) as first columns.
 PARTIAL_COLUMNS = 20_000
 #: Share of the time limit the seed enumeration may use.
@@ -75,7 +77,7 @@ class SolveResult:
 def input_hash(geo: Geography, values: ContractValues, options: SolveOptions) -> str:
     """Hash of the geography, the values and the options that change the answer."""
     opts = options.to_dict()
-    for k in ("time_limit", "threads", "max_rounds"):
+    for k in ("time_limit", "threads"):
         opts.pop(k, None)
     text = json.dumps({"geo": geo.fingerprint, "values": values.fingerprint, "options": opts}, sort_keys=True,
                       default=lambda o: o.item() if hasattr(o, "item") else str(o))  # numpy scalars
@@ -141,15 +143,44 @@ def _reference_columns(geo, ac: AreaCosts, engine: Engine) -> None:
             engine.offer(list(areas.values()), f"reference plan {name}")
 
 
+def rule_seeking(ac: AreaCosts) -> AreaCosts:
+    """``ac`` with each plan rule's areas rewarded (``--small-lots``: every small lot earns more than
+    any area costs), so that greedy merging keeps as many of them as it can: seeds that meet the rule."""
+    import copy
+
+    reward = ac.objective.max_area_cost(len(ac.pfa_ids)) + 1.0
+    objective = copy.copy(ac.objective)
+    objective.value_terms = list(ac.objective.value_terms) + [
+        t for t in (r.dual_term(reward if r.sense == ">=" else -reward, ac.total) for r in ac.plan_rules)
+        if t is not None]
+    objective.__dict__.pop("_env_arrays", None)
+    return AreaCosts(ac.blocks, ac.geo, None, ac.options, rules=ac.rules, objective=objective)
+
+
+def _greedy_seed(ac: AreaCosts, engine: Engine, deadline: float, history: list) -> Partition | None:
+    """Greedy merge + local search; with plan rules, greedy on :func:`rule_seeking` costs first, so
+    that the seed meets them (the local search then keeps them). When that seed breaks an area rule
+    (small lots kept under a value floor), plain greedy: its plan may break the plan rule, which the
+    callers' recombination then seeks."""
+    if not ac.plan_rules:
+        return greedy(ac, history)
+    part = greedy(rule_seeking(ac), history) or greedy(ac, history)
+    return None if part is None else Partition(ac, part.areas)
+
+
 def _block_seeds(ac: AreaCosts, engine: Engine, deadline: float) -> None:
     """Greedy merge (every area it makes is a column) + local search; single blocks as columns."""
     history: list = []
-    part = greedy(ac, history)
+    part = _greedy_seed(ac, engine, deadline, history)
     engine.master.add([engine.pricer.column(a) for a in history + [[b] for b in range(ac.n)] if ac.area_ok(a)])
     if part is not None:
         engine.offer([sorted(a) for a in part.areas], "greedy merge")
         part = local_search(part, deadline=deadline, stop=engine.stop)
         engine.offer([sorted(a) for a in part.areas], "greedy merge + local search")
+        if part.rule_deficit() > 0:  # a plan rule fails: recombination seeks it (issue 13)
+            until = min(engine.deadline, max(deadline, time.perf_counter() + RULE_REPAIR_SECONDS))
+            part = recombine(part, deadline=until, seed=ac.options.seed, stop=engine.stop)
+            engine.offer([sorted(a) for a in part.areas], "greedy merge + recombination for the plan rules")
 
 
 def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine, deadline: float) -> None:
@@ -166,6 +197,10 @@ def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine
         part = chain_search(part, deadline=deadline, stop=engine.stop)
         part = local_search(part, deadline=deadline, stop=engine.stop)
         engine.offer([sorted(a) for a in part.areas], label + " + chained LAD moves")
+        if part.rule_deficit() > 0:  # a plan rule fails: recombination seeks it (issue 13)
+            until = min(engine.deadline, max(deadline, time.perf_counter() + RULE_REPAIR_SECONDS))
+            part = recombine(part, deadline=until, seed=options.seed, stop=engine.stop)
+            engine.offer([sorted(a) for a in part.areas], label + " + recombination for the plan rules")
 
     strict_opts = replace(options, coterminous="strict")
     try:
@@ -176,7 +211,7 @@ def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine
     if sblocks is not None:
         sac = AreaCosts(sblocks, geo, values, strict_opts)
         history: list = []
-        part = greedy(sac, history)
+        part = _greedy_seed(sac, engine, deadline, history)
         block_of = blocks.block_of()
         to_fine = lambda area: sorted({block_of[u] for b in area for u in sblocks.members[b]})  # noqa: E731
         if part is not None:
@@ -193,7 +228,7 @@ def _lad_seeds(geo, values, options: SolveOptions, ac: AreaCosts, engine: Engine
             continue
         cac = AreaCosts(coarse, geo, values, options, rules=ac.rules)
         history = []
-        part = greedy(cac, history)
+        part = _greedy_seed(cac, engine, deadline, history)
         to_fine = lambda area: sorted(b for g in area for b in groups[g])  # noqa: E731
         engine.master.add([engine.pricer.column(to_fine(a)) for a in history if ac.area_ok(to_fine(a))])
         if part is None:
@@ -277,8 +312,31 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
             msg = f"no plan found in {options.time_limit:g} s"
             if out.bound is not None:
                 msg += f"; best bound on the objective {out.bound:.3f}"
-            raise NoPlanFound(msg, "raise --time-limit, or give a starting plan with --start")
+            raise NoPlanFound(msg, "raise --time-limit, or give a starting plan with --start" + _tight_rules_hint(
+                options, rules, ac, values.total))
     return _finish(geo, values, options, solver, ac, engine, out, start_note, t0)
+
+
+#: A value floor leaving less than this share of the total to spare may be what leaves no plan.
+TIGHT_FLOOR_SLACK = 0.2
+
+
+def _tight_rules_hint(options: SolveOptions, rules, ac: AreaCosts, total: float) -> str:
+    """When no plan was found in time under a tight value floor or a plan rule, say that the rule may
+    leave none (the checks before the solve are necessary conditions only) or is hard to meet (the
+    heuristics keep a plan rule but do not seek it; issue 13)."""
+    floors = [r for r in rules if isinstance(r, ValueFloor)]
+    out = ""
+    floor = max(floors, key=lambda r: r.value) if floors else None
+    if floor is not None and total - options.k * floor.value < TIGHT_FLOOR_SLACK * total:
+        what = getattr(floor, "what", None) or f"--min-value {floor.value / 1e6:g}"
+        out += (f"; or relax {floor.label}: {options.k} contiguous areas of at least £{floor.value / 1e6:,.1f}m "
+                f"each ({what}) leave £{(total - options.k * floor.value) / 1e6:,.1f}m of £{total / 1e6:,.1f}m "
+                f"to spare, and such a plan may not exist")
+    if ac.plan_rules:
+        out += ("; or relax " + ", ".join(r.label for r in ac.plan_rules)
+                + ", or --start from a plan that meets it (e.g. a strict solve's)")
+    return out
 
 
 def _finish(geo, values, options: SolveOptions, solver, ac: AreaCosts, engine: Engine, out: EngineResult,
@@ -295,7 +353,8 @@ def _finish(geo, values, options: SolveOptions, solver, ac: AreaCosts, engine: E
     proven = out.status == "optimal" and gap is not None and gap <= OPTIMALITY_TOLERANCE
     plan = name_areas(geo, values, ac.blocks, assignment, label=f"solved K={options.k}")
     card = scorecard(plan, geo, values, min_value_m=options.min_value_m, max_share_pct=options.max_share_pct,
-                     max_value_m=options.max_value_m)
+                     max_value_m=options.max_value_m, market=options.market, pbr_detect=options.pbr_detect,
+                     small_lots=options.small_lots)
     name = solver if isinstance(solver, str) else type(solver).__name__
     report = SolveReport(
         tool=f"cpa {__version__}", solver=name, solver_version=solver_version(name),
@@ -317,7 +376,7 @@ def diagnose(geo, values, options: SolveOptions, solver) -> str:
     """Which rule makes the request infeasible: each droppable rule is dropped in turn."""
     binding = []
     seen = set()
-    for rule in area_rules(options, values.total):
+    for rule in [*area_rules(options, values.total), *plan_rules(options, values.total)]:
         relaxed = rule.relax(options)
         if relaxed is None or rule.label in seen:
             continue

@@ -16,7 +16,12 @@ Python side uses:
   demand instead, which can differ from numpy in the last digit;
 * the unit graph with every link type (shared borders, fixed crossings, ferries)
   for contiguity; PFA and Probation Trust membership;
-* the rules: floor, cap, maximum value, coterminosity mode and weights.
+* the rules: floor, cap, maximum value, coterminosity mode and weights, and the
+  market rules (``--pbr-detect`` as its value floor, ``--small-lots``);
+* the market parameters (:class:`cpa.market.MarketModel`) with the two normal
+  quantiles of the test, so the page finds the minimum detectable change by the
+  same Newton steps as Python, and expected bidders, thin-competition risk and
+  small lots by the same formulas.
 
 Figures are shown with the Python format specs of :data:`SUMMARY_FIGURES`,
 :data:`AREA_FIGURES` and :data:`OBJECTIVE_FIGURES`; the page formats numbers as
@@ -48,10 +53,12 @@ from ..errors import CpaError
 from ..geography import EARTH_RADIUS_KM, Geography, haversine_km
 from ..io import atomic
 from ..io.safe import FORMULA_STARTS, PLAIN_NUMBER
+from ..market import EDGE, NEWTON_DONE, market_model
 from ..metrics import hubs, trust_of
 from ..options import SolveOptions
 from ..objective import objective_for
 from ..plan import Plan
+from ..rules import PbrDetect
 from ..values import ContractValues
 from .maps import _collection, area_colours, leaflet_inline, pfa_frame
 from .styles import PALETTE, SPLIT_RED, template_text
@@ -66,14 +73,17 @@ SUMMARY_FIGURES = {
     "value_ratio": ".2f", "value_cv": ".2f", "largest_share": ".1%", "pfas_split": "d",
     "pfa_fragments": "d", "value_share_in_split_pfas": ".1%", "trusts_split": "d",
     "mean_travel_km": ".1f", "max_travel_km": ".0f",
+    "pbr_detectable_max_pts": ".2f", "thin_risk_sum": ".2f", "small_lots": "d",
 }
 #: How the page shows each area's figures: format specs of ``Scorecard.areas`` columns.
 AREA_FIGURES = {
     "value_m": ",.1f", "share": ".1%", "deviation": "+.1%", "lads": "d", "pfas_whole": "d",
     "pfas_cut": "d", "mean_travel_km": ".1f", "max_travel_km": ".0f", "pieces": "d",
+    "pbr_detectable_pts": ".2f", "thin_risk": ".0%",
 }
 #: How the page shows the objective and its terms (keys of :func:`plan_objective`).
-OBJECTIVE_FIGURES = {"objective": ".4f", "travel_km": ".4f", "balance_pct": ".4f", "pfa_fragments": "d"}
+OBJECTIVE_FIGURES = {"objective": ".4f", "travel_km": ".4f", "balance_pct": ".4f", "pfa_fragments": "d",
+                     "pbr_detectable_pts": ".4f", "thin_risk_sum": ".4f", "value_above_small_m": ".4f"}
 
 
 def display(value, spec: str) -> str:
@@ -120,6 +130,15 @@ def decode_distances(spec: dict, lat, lon) -> np.ndarray:
     return d + d.T
 
 
+def market_data(model) -> dict:
+    """The market model as the page computes with it (see :mod:`cpa.market`)."""
+    za, zb = model.z_values()
+    return {"pbr_cohort": model.pbr_cohort, "pbr_baseline": model.pbr_baseline, "pbr_design": model.pbr_design,
+            "za": za, "zb": zb, "smallest_cohort": model.smallest_cohort(), "edge": EDGE, "done": NEWTON_DONE,
+            "bidders_max": model.bidders_max, "bidders_scale": model.bidders_scale,
+            "bidders_offset": model.bidders_offset, "small_lot_value_m": model.small_lot_value_m}
+
+
 def _groups(codes: list[str], names: dict[str, str]) -> dict:
     return {"code": codes, "name": [names.get(c, c) for c in codes]}
 
@@ -128,6 +147,8 @@ def editor_data(plan: Plan, geo: Geography, values: ContractValues, options: Sol
                 source: str | None = None) -> dict:
     """Everything the page embeds: units, groups, links, distances, the plan, the rules, the formats."""
     plan.validate(geo)
+    model = market_model(options.market)
+    pbr = None if options.pbr_detect is None else PbrDetect(options.pbr_detect, model, values.total)
     codes = geo.codes
     pfa_codes = sorted(geo.pfa_members)
     pfa_index = {p: i for i, p in enumerate(pfa_codes)}
@@ -178,8 +199,13 @@ def editor_data(plan: Plan, geo: Geography, values: ContractValues, options: Sol
             "min_value": options.min_value_gbp, "max_value": options.max_value_gbp,
             "max_share": options.max_share_fraction, "coterminous": options.coterminous,
             "weights": {"travel": options.weights.travel, "balance": options.weights.balance,
-                        "split": options.weights.split},
+                        "split": options.weights.split, "pbr": options.weights.pbr,
+                        "thin": options.weights.thin, "small": options.weights.small},
+            "pbr_detect": options.pbr_detect,
+            "pbr_detect_value": None if pbr is None else pbr.value,
+            "small_lots": options.small_lots,
         },
+        "market": market_data(model),
         "formats": {"summary": SUMMARY_FIGURES, "area": AREA_FIGURES, "objective": OBJECTIVE_FIGURES},
         "palette": list(PALETTE),
         "split_colour": SPLIT_RED,

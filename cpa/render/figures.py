@@ -171,9 +171,35 @@ def _footnote(fig, note: str) -> None:
     fig.text(0.01, 0.008, note, fontsize=7, color="#444")
 
 
+#: The market panels against K: (column, y label, title, colour).
+MARKET_PANELS = (
+    ("pbr_detectable_max_pts", "percentage points", "Payment by results: largest detectable change\n"
+     "(the worst area; lower is better: large areas)", "#4e79a7"),
+    ("thin_risk_sum", "expected lots", "Competition: lots with at most one bid\n"
+     "(sum of P(at most one bid); areas above ~£20m)", "#e15759"),
+    ("small_lots", "areas", "Smaller providers: small lots\n(areas at or below the small-lot value, ~£12m)",
+     "#59a14f"),
+)
+
+
+def market_figure(df: pd.DataFrame, references: pd.DataFrame | None, markers: Sequence[int], note: str) -> bytes:
+    """The three market measures against K, side by side: the trade-off in one picture."""
+    fig = new_figure(13, 4.6)
+    for ax, (col, ylabel, title, colour) in zip(fig.subplots(1, 3), MARKET_PANELS):
+        _sweep_axes(ax, df, col, references, colour, ylabel)
+        _sweep_frame(ax, df, references, markers)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, fontsize=9, loc="left", pad=12)  # room for the K= markers above the axes
+    fig.suptitle("Market attractiveness against K: payment by results wants large areas, competition areas above "
+                 "~£20m, smaller providers areas under ~£12m", fontsize=10.5, x=0.01, ha="left")
+    _footnote(fig, note)
+    return png_bytes(fig)
+
+
 def sweep_figures(df: pd.DataFrame, references: pd.DataFrame | None = None,
                   markers: Sequence[int] = SWEEP_MARKERS) -> dict[str, bytes]:
-    """PNG curves against K: travel, balance (CV and max/min), smallest contract, splits, solve time and gap."""
+    """PNG curves against K: travel, balance (CV and max/min), smallest contract, splits, the market
+    measures (worst detectable change, lots with at most one bid, small lots), solve time and gap."""
     note = _sweep_note(df)
     out = {}
 
@@ -219,6 +245,9 @@ def sweep_figures(df: pd.DataFrame, references: pd.DataFrame | None = None,
     fig.suptitle("Existing boundaries split", fontsize=11, x=0.01, ha="left")
     _footnote(fig, note)
     out["sweep_splits.png"] = png_bytes(fig)
+
+    if "pbr_detectable_max_pts" in df and df["pbr_detectable_max_pts"].notna().any():
+        out["sweep_market.png"] = market_figure(df, references, markers, note)
 
     fig = new_figure(8, 4.6)
     ax = fig.subplots()

@@ -69,15 +69,19 @@ def _status_note(table: pd.DataFrame) -> str:
 
 # ----------------------------------------------------------------------------------------------- curves
 def curve_figures(grid: Grid, table: pd.DataFrame, refs: pd.DataFrame) -> dict[str, bytes]:
-    """``curves_<values>.png`` for each value model: travel, balance and smallest contract against K."""
+    """``curves_<values>.png`` for each value model: travel, balance and smallest contract against K, and
+    below them the market measures (worst detectable change, lots with at most one bid, small lots)."""
     cols = _option_columns(grid)
     out = {}
     panels = ((TRAVEL, "km", "Travel: value-weighted mean km to the hub"),
               (BALANCE, "% of national value", "Balance: sum of |area value - mean|"),
-              ("value_min_m", "£m a year", "Smallest contract"))
+              ("value_min_m", "£m a year", "Smallest contract"),
+              ("pbr_detectable_max_pts", "points", "Payment by results: largest detectable change"),
+              ("thin_risk_sum", "expected lots", "Competition: lots with at most one bid"),
+              ("small_lots", "areas", "Smaller providers: small lots"))
     for vlabel, part in table.groupby("values", sort=False):
-        fig = new_figure(14, 4.8)
-        axes = fig.subplots(1, 3)
+        fig = new_figure(14, 9.0)
+        axes = fig.subplots(2, 3).ravel()
         r = refs[refs["values"] == vlabel]
         options = list(dict.fromkeys(_option_name(row, cols) for _, row in part.iterrows()))
         for ax, (col, unit, title) in zip(axes, panels):

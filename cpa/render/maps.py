@@ -65,6 +65,8 @@ COLOR_BY = {
     "value": ("value_m", "Area value, £m a year"),
     "travel": ("mean_travel_km", "Mean travel to hub, km (value-weighted)"),
     "share": ("share", "Share of national value"),
+    "detectable": ("pbr_detectable_pts", "Minimum detectable change in reoffending, points"),
+    "thin-risk": ("thin_risk", "Risk of at most one bid"),
 }
 #: ``classes`` choices for choropleths.
 CLASS_METHODS = ("quantile", "log", "linear")
@@ -213,6 +215,10 @@ def _format_metric(color_by: str, x: float) -> str:
         return f"{x:.1%}"
     if color_by == "value":
         return f"£{x:,.1f}m"
+    if color_by == "detectable":
+        return f"{x:.2f} pts"
+    if color_by == "thin-risk":
+        return f"{x:.0%}"
     return f"{x:,.0f} km"
 
 
@@ -222,8 +228,9 @@ def split_pfas(plan: Plan, geo: Geography) -> list[str]:
     return sorted(group_splits(plan, geo.pfa_of))
 
 
-def headline(card: Scorecard) -> list[str]:
-    """The plan's headline figures, one short line each (no value-model line)."""
+def headline(card: Scorecard, market: bool = False) -> list[str]:
+    """The plan's headline figures, one short line each (no value-model line); ``market`` adds the
+    market measures' line."""
     s = card.summary
     lines = [
         f"{s['areas']} areas; value £{s['value_min_m']:,.1f}m – £{s['value_max_m']:,.1f}m a year",
@@ -231,6 +238,9 @@ def headline(card: Scorecard) -> list[str]:
         + ("" if s.get("trusts_split") is None else f"; trusts split: {s['trusts_split']}"),
         f"Mean travel to hub: {s['mean_travel_km']:.1f} km; max {s['max_travel_km']:.0f} km",
     ]
+    if market and "pbr_detectable_max_pts" in s:
+        lines.append(f"Worst detectable change {s['pbr_detectable_max_pts']:.1f} points; lots with at most one "
+                     f"bid {s['thin_risk_sum']:.1f}; small lots {s['small_lots']}")
     if not s["all_contiguous"]:
         lines.append("Not contiguous: " + ", ".join(s["noncontiguous_areas"]))
     return lines
@@ -264,6 +274,14 @@ def _popup_html(row: pd.Series, label: str, number: int | None = None) -> str:
         ("max travel to hub", f"{row['max_travel_km']:,.0f} km"),
         ("Polsby-Popper", f"{row['polsby_popper']:.2f}"), ("contiguous", "yes" if row["contiguous"] else "NO"),
     ]
+    if "pbr_detectable_pts" in row.index:  # the market measures (cpa.market)
+        cells += [
+            ("PbR cohort", f"{row['pbr_cohort']:,.0f} a year"),
+            ("detectable change", f"{row['pbr_detectable_pts']:.2f} points"),
+            ("expected bidders", f"{row['expected_bidders']:.1f}"),
+            ("P(at most one bid)", f"{row['thin_risk']:.0%}"),
+            ("small lot", "yes" if row["small_lot"] else "no"),
+        ]
     body = "".join(f"<tr><th>{escape_html(k)}</th><td>{escape_html(str(v))}</td></tr>" for k, v in cells)
     num = "" if number is None else f"{number}. "
     return (f"<div class='cpa-popup'><b>{num}{escape_html(str(row['area_name']))}</b> "
@@ -287,6 +305,10 @@ def area_geojson(plan: Plan, card: Scorecard, geo: Geography, colours: dict[str,
             "mean_travel_km": round(float(row["mean_travel_km"]), 2),
             "max_travel_km": round(float(row["max_travel_km"]), 2),
             "polsby_popper": round(float(row["polsby_popper"]), 4), "contiguous": bool(row["contiguous"]),
+            **({"pbr_detectable_pts": round(float(row["pbr_detectable_pts"]), 3),
+                "expected_bidders": round(float(row["expected_bidders"]), 3),
+                "thin_risk": round(float(row["thin_risk"]), 4), "small_lot": bool(row["small_lot"])}
+               if "pbr_detectable_pts" in row.index else {}),
             "fill": colours[area], "popup_html": _popup_html(row, label or plan.label, numbers[area]),
         })
     return _collection(gdf.geometry.values, props)
@@ -396,7 +418,7 @@ def label_items(plan: Plan, card: Scorecard, geo: Geography) -> list[dict]:
 
 
 def _title_html(i: int, label: str, card: Scorecard, values: ContractValues, shown: bool) -> str:
-    lines = "".join(f"<div>{escape_html(line)}</div>" for line in headline(card))
+    lines = "".join(f"<div>{escape_html(line)}</div>" for line in headline(card, market=True))
     style = "" if shown else " style='display:none'"
     return (f"<div class='cpa-plan-info' data-plan='{i}'{style}>"
             f"<h3>{escape_html(label)}</h3>{lines}"

@@ -34,12 +34,6 @@ from .report import report_html
 from .text import markdown_table
 
 
-def run_report(result: SolveResult) -> dict:
-    """The solve report as a plain dict."""
-    report = result.report
-    return report.to_dict() if hasattr(report, "to_dict") else dict(report)
-
-
 def repair_record(geo: Geography) -> dict:
     """``{"boundary_repair": ...}`` when loading changed the user's boundaries, for run.json; else nothing."""
     return {} if geo.repair is None else {"boundary_repair": geo.repair.to_dict()}
@@ -49,7 +43,7 @@ def solve_output_texts(result: SolveResult, geo: Geography, values: ContractValu
                        with_map: bool = False) -> dict[str, str]:
     """File name -> contents for ``plan.csv``, ``plan.geojson``, ``run.json`` (and ``map.html``)."""
     plan, card = result.plan, result.scorecard
-    report = run_report(result)
+    report = result.report.to_dict()
     areas = [{"area": a, "name": plan.name(a), "description": str(card.areas.at[a, "description"])}
              for a in sorted(card.areas.index)]
     texts = {
@@ -149,11 +143,12 @@ def chosen_ks(results: dict, wanted: Sequence[int] = SWEEP_MAPS, most: int = 4) 
 def write_sweep(df: pd.DataFrame, out_dir: str | os.PathLike, references: pd.DataFrame | None = None,
                 markers: Sequence[int] = SWEEP_MARKERS, results: dict | None = None,
                 geo: Geography | None = None, values: ContractValues | None = None,
-                map_ks: Sequence[int] = SWEEP_MAPS) -> list[Path]:
+                map_ks: Sequence[int] = SWEEP_MAPS, notes: Sequence[str] = ()) -> list[Path]:
     """Write DIR/sweep.csv and the PNG curves (see :func:`sweep_figures`); ``references`` from
     :func:`reference_points` are drawn as labelled stars. With the sweep's ``results`` (and ``geo``,
     ``values``), every K's plan files go to DIR/k16/plan.csv, plan.geojson, run.json, ... and the plans
-    of ``map_ks`` (those solved) are drawn side by side in sweep_maps.png."""
+    of ``map_ks`` (those solved) are drawn side by side in sweep_maps.png; ``notes`` (the commentary)
+    go to sweep.md."""
     files: dict[str, str | bytes] = dict(sweep_figures(df, references, markers))
     if results:
         for k, result in results.items():
@@ -165,4 +160,6 @@ def write_sweep(df: pd.DataFrame, out_dir: str | os.PathLike, references: pd.Dat
     if references is not None and len(references):
         files["references.csv"] = csv_text(references)
     files["sweep.csv"] = csv_text(df)
+    if notes:
+        files["sweep.md"] = "# Sweep\n\n" + "".join(f"- {markdown_cell(n)}\n" for n in notes)
     return atomic.write_files(out_dir, files)

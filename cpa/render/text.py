@@ -15,13 +15,18 @@ AREA_COLUMNS = {
     "area_name": "area", "value_m": "£m/yr", "share": "share", "deviation": "vs mean",
     "lads": "LADs", "pfas_whole": "PFAs", "pfas_cut": "cut", "hub_name": "hub",
     "mean_travel_km": "mean km", "max_travel_km": "max km", "polsby_popper": "PP",
+    "pbr_detectable_pts": "PbR pts", "expected_bidders": "bidders", "thin_risk": "P(≤1 bid)", "small_lot": "small",
     "contiguous": "contig",
 }
 
 
 def _fmt(col: str, x) -> str:
+    if col == "small_lot":
+        return "yes" if x else "no"
     if isinstance(x, (bool,)) or col == "contiguous":
         return "yes" if x else "NO"
+    if col in ("pbr_detectable_pts", "expected_bidders", "thin_risk"):
+        return f"{x:.2f}"
     if col in ("share", "deviation"):
         return f"{x:+.1%}" if col == "deviation" else f"{x:.1%}"
     if col == "value_m":
@@ -57,6 +62,35 @@ def summary_lines(card: Scorecard) -> list[str]:
                        ("areas_over_max_value", "over the £{max_value_m:,.1f}m maximum")):
         if key in s:
             lines.append(f"Areas {label.format(**s)}: {', '.join(s[key]) or 'none'}")
+    lines += market_lines(card)
+    return lines
+
+
+def _some(names: list[str], most: int = 5) -> str:
+    """Up to ``most`` names, then how many more."""
+    shown = "; ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def market_lines(card: Scorecard) -> list[str]:
+    """The plan's market figures and market rules in words."""
+    s, areas = card.summary, card.areas
+    worst = s["pbr_worst_area"]
+    small_m = s["market"]["small_lot_value_m"]
+    lines = [f"Market: largest detectable change in reoffending {s['pbr_detectable_max_pts']:.2f} points "
+             f"({areas.at[worst, 'area_name']}, cohort {areas.at[worst, 'pbr_cohort']:,.0f}); "
+             f"expected lots with at most one bid {s['thin_risk_sum']:.2f}; "
+             f"small lots (at most £{small_m:g}m) {s['small_lots']}"]
+    if "pbr_detect_pts" in s:
+        below = s["areas_below_pbr_detect"]
+        lines.append(f"Payment-by-results rule (detect {s['pbr_detect_pts']:g} points: at least "
+                     f"£{s['pbr_detect_value_m']:,.1f}m per area): "
+                     + ("holds" if s["pbr_detect_holds"] else
+                        f"FAILS in {len(below)} of {len(areas)} areas: " + _some(
+                            [str(areas.at[a, 'area_name']) for a in below])))
+    if "small_lots_required" in s:
+        lines.append(f"Small-lots rule (at least {s['small_lots_required']}): "
+                     + ("holds" if s["small_lots_holds"] else "FAILS") + f" ({s['small_lots']} small lots)")
     return lines
 
 

@@ -44,7 +44,7 @@ def stdout_json(args: list[str]) -> dict:
 
 def test_evaluate_json_is_versioned_and_valid():
     doc = stdout_json(["evaluate", "crc21", "--format", "json", "--min-value", "15", "--max-share", "12"])
-    assert doc["schema_version"] == "1.1" and doc["kind"] == "scorecard"
+    assert doc["schema_version"] == "1.2" and doc["kind"] == "scorecard"
     validator("scorecard").validate(doc)
     over = [a["area"] for a in doc["areas"] if a.get("over_share_cap")]
     assert over == doc["summary"]["areas_over_cap"] == ["C17"]
@@ -71,7 +71,7 @@ def test_solve_json_on_a_grid(tmp_path):
     validator("scorecard").validate(doc["scorecard"])
     run_json = json.loads((tmp_path / "o" / "run.json").read_text())
     validator("run").validate(run_json)
-    assert run_json["schema_version"] == "1.1"
+    assert run_json["schema_version"] == "1.2"
     assert sorted(Path(f).name for f in doc["files"]) == ["plan.csv", "plan.geojson", "run.json"]
 
 

@@ -300,7 +300,8 @@ def test_write_sweep_files(grid, tmp_path):
     paths = write_sweep(df, tmp_path, refs, results=results, geo=geo, values=values, map_ks=(2, 3, 16))
     names = sorted(str(p.relative_to(tmp_path)) for p in paths)
     assert names == sorted(["sweep.csv", "references.csv", "sweep_travel.png", "sweep_balance.png",
-                            "sweep_smallest.png", "sweep_splits.png", "sweep_solve.png", "sweep_maps.png"]
+                            "sweep_smallest.png", "sweep_splits.png", "sweep_market.png", "sweep_solve.png",
+                            "sweep_maps.png"]
                            + [f"k{k}/{f}" for k in (1, 2, 3) for f in ("plan.csv", "plan.geojson", "run.json")])
     for k, result in results.items():  # each K's files are its solve's plan and report
         back = read_plan(str(tmp_path / f"k{k}" / "plan.csv"), geo)
@@ -359,8 +360,13 @@ def test_example_scenario_builds_the_options():
 
 
 def test_scenario_settings_are_the_solve_flags():
-    params = set(inspect.signature(build_solve_options).parameters) - {"k"}
+    from cpa.options import MARKET_SETTINGS, options_from_settings
+
+    params = set(inspect.signature(options_from_settings).parameters) - {"k", "market"} | set(MARKET_SETTINGS)
     assert set(SCENARIO_SETTINGS) == params
+    # and every one is a flag of cpa solve (dashes for underscores)
+    flags = {p.name for p in main.commands["solve"].params}
+    assert set(SCENARIO_SETTINGS) <= flags
 
 
 def test_scenario_paths_and_values(tmp_path):

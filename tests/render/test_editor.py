@@ -35,8 +35,10 @@ from tests.render.test_maps import browser  # noqa: F401 (fixture)
 
 #: The rules the pages under test carry, as `cpa edit` builds them from CLI_RULES and the weights.
 RULES = SolveOptions(k=1, coterminous="soft", min_value_m=15, max_value_m=60, max_share_pct=12,
-                     weights=Weights(travel=1.0, balance=2.0, split=3.0))
-CLI_RULES = ["--min-value", "15", "--max-value", "60", "--max-share", "12"]
+                     weights=Weights(travel=1.0, balance=2.0, split=3.0, pbr=0.5, thin=2.0, small=0.1),
+                     pbr_detect=2.0, small_lots=2)
+CLI_RULES = ["--min-value", "15", "--max-value", "60", "--max-share", "12", "--pbr-detect", "2", "--small-lots", "2"]
+CLI_WEIGHTS = ["--w-balance", "2", "--w-split", "3", "--w-pbr", "0.5", "--w-thin", "2", "--w-small", "0.1"]
 HOSTILE = "<img src=x onerror=\"window.__pwned=1\">"
 
 
@@ -44,9 +46,11 @@ def expected_figures(plan: Plan, card, objective: dict) -> dict:
     """Every figure the page shows, as Python formats the scorecard and the objective."""
     s = card.summary
     figs = {f"summary.{k}": display(s[k], spec) for k, spec in SUMMARY_FIGURES.items() if s.get(k) is not None}
-    for key in ("areas_under_floor", "areas_over_cap", "areas_over_max_value"):
+    for key in ("areas_under_floor", "areas_over_cap", "areas_over_max_value", "areas_below_pbr_detect"):
         if key in s:
             figs[f"summary.{key}"] = ", ".join(plan.name(a) for a in s[key]) or "none"
+    if "small_lots_holds" in s:
+        figs["summary.small_lots_holds"] = "holds" if s["small_lots_holds"] else "FAILS"
     figs["summary.all_contiguous"] = "all areas" if s["all_contiguous"] else "NO"
     if not s["all_contiguous"]:
         figs["summary.noncontiguous_areas"] = ", ".join(plan.name(a) for a in s["noncontiguous_areas"])
@@ -122,7 +126,11 @@ def test_embedded_plan_rules_and_colours(crc21_data, crc21, geo):
     assert [a["name"] for a in data["areas"]] == [crc21.name(a) for a in labels]
     assert {a["label"]: a["colour"] for a in data["areas"]} == area_colours(crc21, geo)  # as the maps colour
     assert data["rules"] == {"min_value": 15e6, "max_value": 60e6, "max_share": 0.12, "coterminous": "soft",
-                             "weights": {"travel": 1.0, "balance": 2.0, "split": 3.0}}
+                             "weights": {"travel": 1.0, "balance": 2.0, "split": 3.0, "pbr": 0.5, "thin": 2.0,
+                                         "small": 0.1},
+                             "pbr_detect": 2.0, "pbr_detect_value": pytest.approx(40.286e6, rel=1e-4),
+                             "small_lots": 2}
+    assert data["market"]["za"] == pytest.approx(1.959964) and data["market"]["small_lot_value_m"] == 12.0
     assert data["formats"] == {"summary": SUMMARY_FIGURES, "area": AREA_FIGURES, "objective": OBJECTIVE_FIGURES}
     assert data["title"] == "crc21" and data["export_name"] == "crc21-edited.csv"
 
@@ -175,14 +183,17 @@ def test_page_is_offline_and_carries_no_raw_markup(geo, values, crc21, tmp_path)
 
 def test_cli_edit_writes_the_page(tmp_path, geo):
     out = tmp_path / "sub" / "editor.html"
-    r = CliRunner().invoke(main, ["edit", "crc21", "-o", str(out), *CLI_RULES, "--coterminous", "soft",
-                                  "--w-balance", "2", "--w-split", "3"])
+    r = CliRunner().invoke(main, ["edit", "crc21", "-o", str(out), *CLI_RULES, "--coterminous", "soft", *CLI_WEIGHTS])
     assert r.exit_code == 0, r.output
     page = out.read_text(encoding="utf-8")
     assert out.stat().st_size < 5_000_000, "page weight for the national map"
     data = json.loads(re.search(r'id="cpa-data">(.*?)</script>', page, flags=re.S).group(1))
     assert data["rules"] == {"min_value": 15e6, "max_value": 60e6, "max_share": 0.12, "coterminous": "soft",
-                             "weights": {"travel": 1.0, "balance": 2.0, "split": 3.0}}
+                             "weights": {"travel": 1.0, "balance": 2.0, "split": 3.0, "pbr": 0.5, "thin": 2.0,
+                                         "small": 0.1},
+                             "pbr_detect": 2.0, "pbr_detect_value": pytest.approx(40.286e6, rel=1e-4),
+                             "small_lots": 2}
+    assert data["market"]["za"] == pytest.approx(1.959964) and data["market"]["small_lot_value_m"] == 12.0
     assert [p.name for p in out.parent.iterdir()] == ["editor.html"]  # written whole, nothing left over
 
 
@@ -309,9 +320,15 @@ def moved(plan: Plan, units, area: str) -> Plan:
     return Plan(assignment, dict(plan.names), label=plan.label)
 
 
+def rules_card(plan, geo, values, options=RULES):
+    """The scorecard with the rules and market parameters of ``options``, as the page computes it."""
+    return scorecard(plan, geo, values, min_value_m=options.min_value_m, max_share_pct=options.max_share_pct,
+                     max_value_m=options.max_value_m, market=options.market, pbr_detect=options.pbr_detect,
+                     small_lots=options.small_lots)
+
+
 def assert_figures(driver, plan, geo, values, options=RULES):
-    card = scorecard(plan, geo, values, min_value_m=options.min_value_m, max_share_pct=options.max_share_pct,
-                     max_value_m=options.max_value_m)
+    card = rules_card(plan, geo, values, options)
     want = expected_figures(plan, card, plan_objective(plan, geo, values, options))
     got = shown_figures(driver)
     diff = {k: (got.get(k), v) for k, v in want.items() if got.get(k) != v}
@@ -339,22 +356,25 @@ def test_page_scores_every_reference_as_python(browser, crc21_page, geo, values)
     plans.append(moved(crc, [u for u in geo.codes if crc.assignment[u] == "C17"][:3], "C01"))  # London bits up north
     for plan in plans:
         got = browser.execute_script("return cpaEditor.scorePlan(arguments[0])", dict(plan.assignment))
-        card = scorecard(plan, geo, values, min_value_m=RULES.min_value_m, max_share_pct=RULES.max_share_pct,
-                         max_value_m=RULES.max_value_m)
+        card = rules_card(plan, geo, values)
         s = card.summary
         for key in ("areas", "pfas_split", "pfa_fragments", "trusts_split", "all_contiguous", "noncontiguous_areas",
-                    "largest_area", "areas_under_floor", "areas_over_cap", "areas_over_max_value"):
+                    "largest_area", "areas_under_floor", "areas_over_cap", "areas_over_max_value", "small_lots",
+                    "pbr_worst_area", "areas_below_pbr_detect", "pbr_detect_holds", "small_lots_holds"):
             assert got["summary"][key] == s[key], (plan.label, key)
         for key in ("total_value_m", "value_min_m", "value_max_m", "value_ratio", "value_cv", "largest_share",
-                    "value_share_in_split_pfas", "mean_travel_km", "max_travel_km"):
+                    "value_share_in_split_pfas", "mean_travel_km", "max_travel_km", "pbr_detectable_max_pts",
+                    "thin_risk_sum"):
             assert got["summary"][key] == pytest.approx(s[key], rel=1e-12), (plan.label, key)
         assert {a: r["hub_code"] for a, r in got["areas"].items()} == hubs(plan, geo, values)  # exact hub rule
         for area, row in card.areas.iterrows():
             mine = got["areas"][area]
             assert (mine["lads"], mine["pfas_whole"], mine["pfas_cut"], mine["pieces"], mine["pfa_names"]) == (
                 row["lads"], row["pfas_whole"], row["pfas_cut"], row["pieces"], row["pfa_names"])
-            for col in ("value_m", "share", "deviation", "mean_travel_km", "max_travel_km"):
+            for col in ("value_m", "share", "deviation", "mean_travel_km", "max_travel_km", "pbr_cohort",
+                        "pbr_detectable_pts", "expected_bidders", "thin_risk"):
                 assert mine[col] == pytest.approx(row[col], rel=1e-12, abs=1e-12), (plan.label, area, col)
+            assert mine["small_lot"] == row["small_lot"]
         objective = plan_objective(plan, geo, values, RULES)
         for key, x in objective.items():
             assert got["objective"][key] == pytest.approx(x, rel=1e-12), (plan.label, key)

@@ -4,7 +4,8 @@
    value per area, share, deviation; hub = value-weighted 1-median, costs summed in member
    order (units sorted by code, as numpy sums a column) and ties to the lowest code; travel
    from each unit to the hub; PFAs and trusts split; contiguity over shared borders and the
-   named links; floor / cap / maximum breaches; and the solver's objective with its terms.
+   named links; floor / cap / maximum breaches; the market measures and rules (cpa/market.py);
+   and the solver's objective with its terms.
    Every string from the data is inserted with textContent, never as HTML. */
 (function () {
   'use strict';
@@ -94,6 +95,49 @@
     return type === '%' ? s + '%' : s;
   }
 
+  // ------------------------------------------------------------------ market
+  /* The market measures as cpa/market.py computes them: the minimum detectable change by the same
+     safeguarded Newton steps on sqrt(n) d = h(d) (the normal quantiles come from Python), expected
+     bidders N_max (1 - exp(-(A - A0)+ / kappa)), P(at most one bid) = exp(-lambda) (1 + lambda). */
+  const M = D.market;
+  function pbrH(d) {
+    const p0 = M.pbr_baseline, p1 = p0 - d;
+    if (M.pbr_design === 'baseline') return M.za * Math.sqrt(p0 * (1 - p0)) + M.zb * Math.sqrt(p1 * (1 - p1));
+    const pbar = p0 - d / 2;
+    return M.za * Math.sqrt(2 * pbar * (1 - pbar)) + M.zb * Math.sqrt(p0 * (1 - p0) + p1 * (1 - p1));
+  }
+  function pbrDH(d) {
+    const p0 = M.pbr_baseline, p1 = p0 - d;
+    if (M.pbr_design === 'baseline') return -M.zb * (1 - 2 * p1) / (2 * Math.sqrt(p1 * (1 - p1)));
+    const pbar = p0 - d / 2;
+    return (-M.za * (1 - 2 * pbar) / (2 * Math.sqrt(2 * pbar * (1 - pbar)))
+            - M.zb * (1 - 2 * p1) / (2 * Math.sqrt(p0 * (1 - p0) + p1 * (1 - p1))));
+  }
+  function detectableChange(n) {
+    const top = M.pbr_baseline;
+    if (!(n > M.smallest_cohort)) return top * 100.0;
+    const rn = Math.sqrt(n);
+    let lo = 0.0, hi = top * (1 - M.edge);
+    let d = Math.min(pbrH(0.0) / rn, hi);
+    for (let it = 0; it < 200; it++) {
+      const f = rn * d - pbrH(d);
+      const step = f / (rn - pbrDH(d));
+      if (Math.abs(step) <= M.done * d) { d -= step; break; }
+      if (f > 0) hi = d; else lo = d;
+      d = (lo < d - step && d - step < hi) ? d - step : (lo + hi) / 2;
+    }
+    return d * 100.0;
+  }
+  function expectedBidders(valueM) {
+    const a = Math.max(valueM - M.bidders_offset, 0.0);
+    return M.bidders_max * -Math.expm1(-a / M.bidders_scale);
+  }
+  function thinRisk(valueM) {
+    const lam = expectedBidders(valueM);
+    return Math.exp(-lam) * (1.0 + lam);
+  }
+  const isSmallLot = (valueM) => valueM <= M.small_lot_value_m + 1e-9;
+
   // --------------------------------------------------------------- scorecard
   /* The scorecard of an assignment (unit -> index into areaList); areas with no unit or removed
      are left out, so K and every figure are those of the plan CSV the page exports. */
@@ -170,9 +214,13 @@
       }
       const pfas = [...new Set(m.map((i) => U.pfa[i]))].sort((x, y) => x - y);  // PFAs sorted by code
       const links = NAMED_LINKS.filter((l) => asg[l[0]] === a && asg[l[1]] === a).map((l) => l[3] || l[2]);
+      const cohort = M.pbr_cohort * (value / 1e6) / (TOTAL / 1e6);
       rows.push({
         a: a, label: areaList[a].label, name: areaList[a].name,
         value: value, value_m: value / 1e6, share: value / TOTAL, deviation: value / meanValue - 1,
+        pbr_cohort: cohort, pbr_detectable_pts: detectableChange(cohort),
+        expected_bidders: expectedBidders(value / 1e6), thin_risk: thinRisk(value / 1e6),
+        small_lot: isSmallLot(value / 1e6), value_above_small_m: Math.max(value / 1e6 - M.small_lot_value_m, 0.0),
         lads: m.length, pfas: pfas,
         pfas_whole: pfas.filter((p) => !pfaSplit[p]).length, pfas_cut: pfas.filter((p) => pfaSplit[p]).length,
         pfa_names: pfas.map((p) => D.pfas.name[p]).join('; '),
@@ -210,13 +258,31 @@
     if (RULES.min_value !== null) summary.areas_under_floor = rows.filter((r) => r.value < RULES.min_value - 1e-6).map((r) => r.label);
     if (RULES.max_value !== null) summary.areas_over_max_value = rows.filter((r) => r.value > RULES.max_value + 1e-6).map((r) => r.label);
     if (RULES.max_share !== null) summary.areas_over_cap = rows.filter((r) => r.value / TOTAL > RULES.max_share + 1e-9).map((r) => r.label);
+    // The market figures (cpa.metrics.market_columns): the worst area is the first largest.
+    let worst = rows[0], thinSum = 0, smallLots = 0;
+    for (const r of rows) {
+      if (r.pbr_detectable_pts > worst.pbr_detectable_pts) worst = r;
+      thinSum += r.thin_risk;
+      if (r.small_lot) smallLots++;
+    }
+    Object.assign(summary, {pbr_detectable_max_pts: worst.pbr_detectable_pts, pbr_worst_area: worst.label,
+                            thin_risk_sum: thinSum, small_lots: smallLots});
+    if (RULES.pbr_detect !== null) {
+      summary.areas_below_pbr_detect = rows.filter((r) => r.value < RULES.pbr_detect_value - 1e-6).map((r) => r.label);
+      summary.pbr_detect_holds = summary.areas_below_pbr_detect.length === 0;
+    }
+    if (RULES.small_lots !== null) summary.small_lots_holds = smallLots >= RULES.small_lots - 1e-6;
 
     // The solver's objective (cpa/objective.py, Objective.plan_terms): the split term only in soft mode.
     const w = RULES.weights;
     const travel = weighted / TOTAL, balance = 100 * deviation / TOTAL;
+    let pbrSum = 0, aboveSmall = 0;
+    for (const r of rows) { pbrSum += r.pbr_detectable_pts; aboveSmall += r.value_above_small_m; }
     const objective = {
       travel_km: travel, balance_pct: balance, pfa_fragments: fragments,
-      objective: w.travel * travel + w.balance * balance + (RULES.coterminous === 'soft' ? w.split * fragments : 0),
+      pbr_detectable_pts: pbrSum, thin_risk_sum: thinSum, value_above_small_m: aboveSmall,
+      objective: w.travel * travel + w.balance * balance + (RULES.coterminous === 'soft' ? w.split * fragments : 0)
+        + w.pbr * pbrSum + w.thin * thinSum + w.small * aboveSmall,
     };
 
     const adjacency = new Map();  // area -> set of neighbouring areas (for colouring)
@@ -418,6 +484,13 @@
     else if (RULES.coterminous === 'strict') splitLine.push(o.pfa_fragments ? el('span', 'breach', ' (strict: PFAs may not be split)') : ' (strict: none allowed)');
     else splitLine.push(' (not counted: coterminosity off)');
     line(box, splitLine);
+    const mark = (weight, what) => (weight ? '+ ' + weight + ' × ' : '') + what;
+    line(box, [mark(w.pbr, 'detectable change summed over areas '), fig('pbr_detectable_pts', o.pbr_detectable_pts, f.pbr_detectable_pts),
+               ' points ' + (w.pbr ? '' : '(not weighted)')]);
+    line(box, [mark(w.thin, 'lots with at most one bid '), fig('thin_risk_sum', o.thin_risk_sum, f.thin_risk_sum),
+               w.thin ? '' : ' (not weighted)']);
+    line(box, [mark(w.small, 'value above small lots £'), fig('value_above_small_m', o.value_above_small_m, f.value_above_small_m),
+               'm' + (w.small ? '' : ' (not weighted)')]);
   }
 
   function renderSummary(c) {
@@ -439,6 +512,17 @@
     line(box, split);
     line(box, ['Travel to hub: mean ', fig('mean_travel_km', s.mean_travel_km, f.mean_travel_km), ' km (value-weighted), max ',
                fig('max_travel_km', s.max_travel_km, f.max_travel_km), ' km']);
+    line(box, ['Market: worst detectable change ', fig('pbr_detectable_max_pts', s.pbr_detectable_max_pts, f.pbr_detectable_max_pts),
+               ' points (' + byLabel.get(s.pbr_worst_area) + '); lots with at most one bid ',
+               fig('thin_risk_sum', s.thin_risk_sum, f.thin_risk_sum), '; small lots (at most £' + M.small_lot_value_m + 'm) ',
+               fig('small_lots', s.small_lots, f.small_lots)]);
+    if ('areas_below_pbr_detect' in s) line(box, ['Below the ' + RULES.pbr_detect + '-point payment-by-results floor (£' + pyFormat(RULES.pbr_detect_value / 1e6, ',.1f') + 'm): ',
+                                                  listFig('areas_below_pbr_detect', s.areas_below_pbr_detect)]);
+    if ('small_lots_holds' in s) {
+      const holds = el('span', 'fig ' + (s.small_lots_holds ? 'ok' : 'breach'), s.small_lots_holds ? 'holds' : 'FAILS');
+      holds.dataset.fig = 'small_lots_holds';
+      line(box, ['At least ' + RULES.small_lots + ' small lots: ', holds]);
+    }
     const contiguous = el('span', 'fig ' + (s.all_contiguous ? 'ok' : 'breach'), s.all_contiguous ? 'all areas' : 'NO');
     contiguous.dataset.fig = 'all_contiguous';
     const parts = ['Contiguous: ', contiguous];
@@ -449,7 +533,7 @@
   /* One table row per area, made once and then updated in place (only changed text is touched,
      so a change re-lays-out a few cells, not the table). */
   const AREA_COLUMNS = ['value_m', 'share', 'deviation', 'lads', ['pfas_whole', 'pfas_cut'], 'hub_name',
-                        'mean_travel_km', 'max_travel_km'];
+                        'mean_travel_km', 'max_travel_km', 'pbr_detectable_pts', 'thin_risk'];
   const areaRows = [];
   function setText(node, text) { if (node.textContent !== text) node.textContent = text; }
 
@@ -483,7 +567,7 @@
     const body = document.querySelector('#areas tbody'), f = FMT.area, s = c.summary;
     const rowOf = new Map(c.rows.map((r) => [r.a, r]));
     const under = new Set(s.areas_under_floor || []), overCap = new Set(s.areas_over_cap || []);
-    const overMax = new Set(s.areas_over_max_value || []);
+    const overMax = new Set(s.areas_over_max_value || []), belowPbr = new Set(s.areas_below_pbr_detect || []);
     let at = 0;
     areas.forEach((area, a) => {
       if (area.removed) return;
@@ -502,6 +586,8 @@
         if (under.has(area.label)) flags.push('under floor');
         if (overCap.has(area.label)) flags.push('over cap');
         if (overMax.has(area.label)) flags.push('over max');
+        if (belowPbr.has(area.label)) flags.push('below PbR floor');
+        if (r.small_lot) flags.push('small lot');
       }
       setText(row.flags, flags.join(', '));
       for (const [key, span] of Object.entries(row.cells)) setText(span, !r ? '' : key === 'hub_name' ? r.hub_name : pyFormat(r[key], f[key]));
