@@ -388,12 +388,12 @@ class Engine:
         return np.array(chosen, dtype=int)
 
     def _start_compact(self) -> None:
-        """Solve the compact LP (:mod:`.compact`) in a daemon thread; :meth:`lad_bound` joins it."""
+        """Solve the compact LP (:mod:`.compact`) in a daemon thread (so that progress and Ctrl-C stay live)."""
         from .compact import compact_duals
 
         box: dict = {}
         limit = max(COMPACT_SHARE * self.left(), 0.05)
-        done = threading.Event()  # set when the engine no longer waits for it
+        done = threading.Event()  # set when the engine no longer waits for it: the LP stops
         outer = self.stop
 
         class _Either:
@@ -754,10 +754,14 @@ class Engine:
         if self.enumerated_threshold is not None and not self.stopped():
             self.enumeration_proof()
         if self.ac.n > HUB_MODELS_ABOVE and not self.stopped():
-            # LAD level: the compact LP for the bound's duals runs in a thread (HiGHS leaves Python's
-            # lock while it solves) while recombination improves the seed plans
+            # LAD level: the compact LP for the bound's duals first, waited for here: HiGHS calls its
+            # interrupt check (a Python callback) so often that beside recombination, which holds
+            # Python's lock, the LP ran 3x slower, and without the check a Ctrl-C could not stop it
             if self.ac.n <= HUB_MODELS_AT_MOST:
                 self._start_compact()
+                thread = self._compact[0]
+                while thread.is_alive() and not self.stopped():
+                    thread.join(0.2)
             self.diversify(max_seconds=min(IMPROVE_FIRST_SHARE * self.left(), 90.0))
             self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
         if not self.closed():
