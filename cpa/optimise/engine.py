@@ -26,8 +26,8 @@ over every connected area :math:`S` that meets the per-area rules, with
    each time-sliced). This is the block level (at most :data:`HUB_MODELS_ABOVE`
    blocks). At LAD level the restricted master is too degenerate for its duals
    to give a bound; there the bound comes from :meth:`Engine.lad_bound`: the
-   duals of a compact LP (:mod:`.compact`, solved in a thread while
-   recombination improves the seed plans), each hub's pricing problem bounded
+   duals of a compact LP (:mod:`.compact`, solved right after the seeds,
+   before recombination), each hub's pricing problem bounded
    by its LP with node-separator cuts (:mod:`.separator`), then subgradient
    ascent on the duals.
 3. **Bound** (one definition): with duals :math:`(\pi,\mu)` and, for every
