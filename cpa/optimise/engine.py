@@ -76,10 +76,12 @@ import networkx as nx
 import numpy as np
 
 from ..errors import CpaError
+from .compact import compact_duals
 from .costs import AreaCosts
 from .heuristics import Partition, chain_search, local_search, recombine
 from .master import Column, Master, solve_restricted_mip
 from .pricing import EPS_RC, SEARCH_MAX_BLOCKS, ConnectedSearch, Duals, Pricer, plan_rule_duals
+from .separator import HubModel
 
 #: A plan is optimal when (objective - bound) / |objective| is at most this.
 OPTIMALITY_TOLERANCE = 1e-6
@@ -389,7 +391,6 @@ class Engine:
 
     def _start_compact(self) -> None:
         """Solve the compact LP (:mod:`.compact`) in a daemon thread (so that progress and Ctrl-C stay live)."""
-        from .compact import compact_duals
 
         box: dict = {}
         limit = max(COMPACT_SHARE * self.left(), 0.05)
@@ -494,7 +495,6 @@ class Engine:
         of the time left, the exact MIP for the hubs of most negative LP bound. Returns (a valid
         lower bound of every hub's minimum: the cheap knapsack bound for hubs not reached, the
         (rc, column) pairs of negative reduced cost found)."""
-        from .separator import HubModel
 
         pr = self.pricer
         bounds, _, _ = pr.cheap_bounds(duals)

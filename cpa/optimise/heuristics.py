@@ -10,6 +10,7 @@ further from holding (:meth:`.costs.AreaCosts.plan_move_ok`).
 
 from __future__ import annotations
 
+import random
 import time
 
 import networkx as nx
@@ -299,8 +300,6 @@ def recombine(part: Partition, deadline: float, seed: int = 0, trees: int = 6, m
     While a plan-level rule fails (``--small-lots``: no seed plan need meet it), a split is kept
     instead when it brings the plan closer to the rule, the cheapest such, whatever it costs.
     Deterministic given ``seed``; stops at ``deadline`` or when a pass improves nothing."""
-    import random
-
     ac = part.ac
     g = ac.blocks.graph
     rng = random.Random(seed)

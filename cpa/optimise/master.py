@@ -31,6 +31,8 @@ import highspy
 import numpy as np
 import pulp
 
+from .solvers import run_solver
+
 ARTIFICIAL_COST = 1e4
 INF = highspy.kHighsInf
 
@@ -288,7 +290,6 @@ def solve_restricted_mip(master: Master, *, time_limit: float, solver: str = "hi
             status = "no_solution" if ms in (S.kTimeLimit, S.kSolutionLimit, S.kIterationLimit) else "error"
         return MipOutcome(status, chosen, obj, bound, secs, f"HiGHS model status: {h.modelStatusToString(ms)}")
     # CBC (or any PuLP solver object) through PuLP: the master is built once per call
-    from .solvers import run_solver
 
     prob = pulp.LpProblem("restricted_master", pulp.LpMinimize)
     z = [pulp.LpVariable(f"z_{j}", cat=pulp.LpBinary) for j in range(len(cols))]

@@ -41,6 +41,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
 from .master import Column, new_highs
+from .pricing import ExactResult
 
 INF = highspy.kHighsInf
 #: Node capacities are scaled to integers for scipy's maximum flow.
@@ -316,8 +317,6 @@ class HubModel:
     def exact(self, time_limit: float):
         """The hub's least reduced cost (MIP with the cuts so far, plus the boundary cut of every
         detached component, re-solved); an :class:`.pricing.ExactResult`."""
-        from .pricing import ExactResult
-
         t0 = time.perf_counter()
         deadline = t0 + time_limit
         self.lp_bound(deadline=t0 + 0.3 * time_limit, max_rounds=30)  # a tight LP first: fewer MIP rounds

@@ -16,18 +16,22 @@ far). With no plan: :class:`NoPlanFound` (time ran out), :class:`Interrupted`
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import time
 from dataclasses import dataclass, replace
 
+import networkx as nx
 import numpy as np
 
 from .. import __version__
 from ..errors import CpaError, InfeasibleRequest, NoPlanFound
 from ..geography import Geography
-from ..metrics import Scorecard, scorecard
 from ..io.plans import read_plan
+from ..metrics import Scorecard, scorecard
+from ..naming import name_areas
+from ..options import SolveOptions
 from ..plan import Plan
 from ..rules import ValueFloor, area_rules, plan_rules
 from ..values import ContractValues
@@ -37,8 +41,6 @@ from .columns import TooManyColumns, enumerate_columns
 from .costs import AreaCosts
 from .engine import OPTIMALITY_TOLERANCE, Engine, EngineResult, Interrupted, relative_gap
 from .heuristics import Partition, chain_search, greedy, local_search, recombine
-from ..naming import name_areas
-from ..options import SolveOptions
 from .report import SolveReport
 from .solvers import solver_version
 
@@ -122,8 +124,6 @@ def _start_seed(options: SolveOptions, geo, ac: AreaCosts, engine: Engine) -> st
 def _reference_columns(geo, ac: AreaCosts, engine: Engine) -> None:
     """Areas of the embedded reference plans that respect the blocks and the rules, as columns;
     a reference with K areas is offered as a plan too."""
-    import networkx as nx
-
     block_of = ac.blocks.block_of()
     for name in sorted(geo.references):
         ref = geo.references[name]
@@ -146,8 +146,6 @@ def _reference_columns(geo, ac: AreaCosts, engine: Engine) -> None:
 def rule_seeking(ac: AreaCosts) -> AreaCosts:
     """``ac`` with each plan rule's areas rewarded (``--small-lots``: every small lot earns more than
     any area costs), so that greedy merging keeps as many of them as it can: seeds that meet the rule."""
-    import copy
-
     reward = ac.objective.max_area_cost(len(ac.pfa_ids)) + 1.0
     objective = copy.copy(ac.objective)
     objective.value_terms = list(ac.objective.value_terms) + [

@@ -22,7 +22,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 
+import highspy
+import numpy as np
 import pulp
+
+from ..errors import CpaError
 
 #: Relative gap at or under which a PuLP-driven MIP counts as solved to optimality (HiGHS's default
 #: tolerance). Plans are called optimal only by the engine (gap <= 1e-6 against its own bound).
@@ -54,8 +58,6 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 
 def solver_version(name: str) -> str:
     if name == "highs":
-        import highspy
-
         h = highspy.Highs()
         return f"HiGHS {h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()} (highspy), PuLP {pulp.__version__}"
     if name == "cbc":
@@ -75,8 +77,6 @@ class HighsWithStart(pulp.HiGHS):
         self.start_accepted: bool | None = None
 
     def callSolver(self, lp):
-        import highspy
-
         h = lp.solverModel
         h.setOptionValue("random_seed", int(self.seed))
         for key, value in sorted(self.highs_options.items()):
@@ -85,8 +85,6 @@ class HighsWithStart(pulp.HiGHS):
             index = {v.name: v.index for v in lp.variables()}
             cols = [index[n] for n in self.start if n in index]
             vals = [float(self.start[n]) for n in self.start if n in index]
-            import numpy as np
-
             status = h.setSolution(len(cols), np.array(cols, dtype=np.int32), np.array(vals, dtype=float))
             self.start_accepted = status == highspy.HighsStatus.kOk
         h.run()
@@ -95,8 +93,6 @@ class HighsWithStart(pulp.HiGHS):
 def solve_highs(problem: pulp.LpProblem, *, time_limit: float, gap: float | None, threads: int | None,
                 seed: int, start: dict[str, float] | None = None, msg: bool = False,
                 highs_options: dict | None = None) -> SolverOutcome:
-    import highspy
-
     solver = HighsWithStart(start=start, seed=seed, highs_options=highs_options, msg=msg, timeLimit=max(float(time_limit), 0.1),
                             gapRel=gap, threads=threads)
     t0 = time.perf_counter()
@@ -197,6 +193,4 @@ def run_solver(problem: pulp.LpProblem, solver, **kw) -> SolverOutcome:
         return solve_cbc(problem, **kw)
     if isinstance(solver, pulp.LpSolver):
         return solve_other(problem, solver)
-    from ..errors import CpaError
-
     raise CpaError(f"unknown solver {solver!r}", "use --solver highs or --solver cbc")
