@@ -605,7 +605,65 @@ class ExactResult:
         self.rounds = rounds
 
 
-class PricingModel:
+class AreaRows:
+    """Rows every hub pricing model shares (:class:`PricingModel` here, :class:`.separator.HubModel`):
+    the interface of :meth:`cpa.rules.Rule.pricing_rows`. The model has ``hp`` (a HiGHS instance whose
+    first columns are the blocks' x), ``ncols``, ``blocks``, ``value_coef``, ``ac``, ``pricer`` and ``z``
+    (PFA indicator columns)."""
+
+    def _new_col(self, cost: float, lo: float, up: float) -> int:
+        self.hp.addCol(cost, lo, up, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
+        self.ncols += 1
+        return self.ncols - 1
+
+    def _row(self, idx, vals, lo, up) -> None:
+        idx = np.asarray(idx, dtype=np.int32)
+        self.hp.addRow(lo, up, len(idx), idx, np.asarray(vals, dtype=float))
+
+    def _block_list(self) -> list[int]:
+        return [int(b) for b in self.blocks]
+
+    def _pfa_indicators(self, cost: float) -> None:
+        ac = self.ac
+        for i, b in enumerate(self._block_list()):
+            for p in sorted(ac.block_pfas[b]):
+                if p not in self.z:
+                    self.z[p] = self._new_col(cost, 0.0, 1.0)
+                self._row([self.z[p], i], [1.0, -1.0], 0.0, INF)
+
+    def value_at_least(self, floor: float) -> None:
+        self._row(np.arange(len(self.blocks)), self.value_coef, floor - 1e-6, INF)
+
+    def value_at_most(self, cap: float) -> None:
+        self._row(np.arange(len(self.blocks)), self.value_coef, -INF, cap + 1e-6)
+
+    def pfas_at_most(self, n: int) -> None:
+        ac = self.ac
+        if self.pfas_disjoint:
+            self._row(np.arange(len(self.blocks)), [float(len(ac.block_pfas[b])) for b in self._block_list()], -INF, n)
+            return
+        if not self.z:
+            self._pfa_indicators(0.0)
+        zs = sorted(self.z.values())
+        self._row(zs, np.ones(len(zs)), -INF, n)
+
+    def at_most_one_label(self) -> None:
+        locks = self.pricer.locks
+        by_label: dict[str, list[int]] = {}
+        for i, b in enumerate(self._block_list()):
+            if locks[b] is not None:
+                by_label.setdefault(locks[b], []).append(i)
+        if len(by_label) <= 1:
+            return
+        ys = []
+        for lab in sorted(by_label):
+            y = self._new_col(0.0, 0.0, 1.0)
+            ys.append(y)
+            for i in by_label[lab]:
+                self._row([y, i], [1.0, -1.0], 0.0, INF)
+        self._row(ys, np.ones(len(ys)), -INF, 1.0)
+
+class PricingModel(AreaRows):
     """The hub-h pricing MIP over the kept blocks (see the module docstring). Rules add rows through
     :meth:`value_at_least`, :meth:`value_at_most`, :meth:`pfas_at_most`, :meth:`at_most_one_label`."""
 
@@ -702,39 +760,6 @@ class PricingModel:
             vals = [1.0] * len(into.get(i, [])) + [-1.0] * len(out.get(i, [])) + [-1.0]
             self._row(idx, vals, 0.0, 0.0)
 
-    # -------------------------------------------------------------- model pieces
-    def _new_col(self, cost: float, lo: float, up: float) -> int:
-        self.hp.addCol(cost, lo, up, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
-        self.ncols += 1
-        return self.ncols - 1
-
-    def _row(self, idx, vals, lo, up) -> None:
-        self.hp.addRow(lo, up, len(idx), np.array(idx, dtype=np.int32), np.array(vals, dtype=float))
-
-    def _pfa_indicators(self, cost: float) -> None:
-        ac = self.ac
-        for i, b in enumerate(self.blocks):
-            for p in sorted(ac.block_pfas[b]):
-                if p not in self.z:
-                    self.z[p] = self._new_col(cost, 0.0, 1.0)
-                self._row([self.z[p], i], [1.0, -1.0], 0.0, INF)
-
-    def value_at_least(self, floor: float) -> None:
-        self._row(list(range(len(self.blocks))), list(self.value_coef), floor - 1e-6, INF)
-
-    def value_at_most(self, cap: float) -> None:
-        self._row(list(range(len(self.blocks))), list(self.value_coef), -INF, cap + 1e-6)
-
-    def pfas_at_most(self, n: int) -> None:
-        ac = self.ac
-        if self.pfas_disjoint:
-            self._row(list(range(len(self.blocks))), [float(len(ac.block_pfas[b])) for b in self.blocks], -INF, n)
-            return
-        if not self.z:
-            self._pfa_indicators(0.0)
-        zs = sorted(self.z.values())
-        self._row(zs, [1.0] * len(zs), -INF, n)
-
     def reward_if_value_at_most(self, threshold: float, reward: float) -> None:
         """``-reward`` for an area of value at most ``threshold`` (a plan rule's dual, exactly): binary
         y with cost -reward and sum v_b x_b + big * y <= threshold + big, big = (kept value - threshold)^+."""
@@ -743,22 +768,6 @@ class PricingModel:
                                       np.array([highspy.HighsVarType.kInteger]))
         big = max(float(self.value_coef.sum()) - threshold, 0.0)
         self._row(list(range(len(self.blocks))) + [y], list(self.value_coef) + [big], -INF, threshold + 1e-3 + big)
-
-    def at_most_one_label(self) -> None:
-        locks = self.pricer.locks
-        by_label: dict[str, list[int]] = {}
-        for i, b in enumerate(self.blocks):
-            if locks[b] is not None:
-                by_label.setdefault(locks[b], []).append(i)
-        if len(by_label) <= 1:
-            return
-        ys = []
-        for lab in sorted(by_label):
-            y = self._new_col(0.0, 0.0, 1.0)
-            ys.append(y)
-            for i in by_label[lab]:
-                self._row([y, i], [1.0, -1.0], 0.0, INF)
-        self._row(ys, [1.0] * len(ys), -INF, 1.0)
 
     # -------------------------------------------------------------- solve
     def solve(self, time_limit: float) -> ExactResult:

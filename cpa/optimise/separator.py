@@ -41,7 +41,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
 from .master import Column, new_highs
-from .pricing import ExactResult
+from .pricing import AreaRows, ExactResult
 
 INF = highspy.kHighsInf
 #: Node capacities are scaled to integers for scipy's maximum flow.
@@ -52,7 +52,7 @@ CUT_EPS = 1e-4
 BOUND_SAFETY = 1e-6
 
 
-class HubModel:
+class HubModel(AreaRows):
     """Hub ``h``'s pricing problem over the blocks ``blocks`` (connected, holding the hub's block),
     kept between rounds. :meth:`set_duals`, then :meth:`lp_bound` and/or :meth:`exact`.
 
@@ -122,56 +122,6 @@ class HubModel:
         ar = np.concatenate([np.full(len(nb), i) for i, nb in enumerate(self.nbrs)]) if n else np.zeros(0)
         ac_ = np.concatenate(self.nbrs) if n else np.zeros(0)
         self._adj = csr_matrix((np.ones(len(ar)), (ar.astype(np.int32), ac_.astype(np.int32))), shape=(n, n))
-
-    # ------------------------------------------------------------ model pieces
-    def _new_col(self, cost: float, lo: float, up: float) -> int:
-        self.hp.addCol(cost, lo, up, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
-        self.ncols += 1
-        return self.ncols - 1
-
-    def _row(self, idx, vals, lo, up) -> None:
-        idx = np.asarray(idx, dtype=np.int32)
-        self.hp.addRow(lo, up, len(idx), idx, np.asarray(vals, dtype=float))
-
-    def _pfa_indicators(self, cost: float) -> None:
-        ac = self.ac
-        for i, b in enumerate(self.blocks.tolist()):
-            for p in sorted(ac.block_pfas[b]):
-                if p not in self.z:
-                    self.z[p] = self._new_col(cost, 0.0, 1.0)
-                self._row([self.z[p], i], [1.0, -1.0], 0.0, INF)
-
-    def value_at_least(self, floor: float) -> None:
-        self._row(np.arange(self.nb), self.value_coef, floor - 1e-6, INF)
-
-    def value_at_most(self, cap: float) -> None:
-        self._row(np.arange(self.nb), self.value_coef, -INF, cap + 1e-6)
-
-    def pfas_at_most(self, n: int) -> None:
-        ac = self.ac
-        if self.pfas_disjoint:
-            self._row(np.arange(self.nb), [float(len(ac.block_pfas[b])) for b in self.blocks.tolist()], -INF, n)
-            return
-        if not self.z:
-            self._pfa_indicators(0.0)
-        zs = sorted(self.z.values())
-        self._row(zs, np.ones(len(zs)), -INF, n)
-
-    def at_most_one_label(self) -> None:
-        locks = self.pricer.locks
-        by_label: dict[str, list[int]] = {}
-        for i, b in enumerate(self.blocks.tolist()):
-            if locks[b] is not None:
-                by_label.setdefault(locks[b], []).append(i)
-        if len(by_label) <= 1:
-            return
-        ys = []
-        for lab in sorted(by_label):
-            y = self._new_col(0.0, 0.0, 1.0)
-            ys.append(y)
-            for i in by_label[lab]:
-                self._row([y, i], [1.0, -1.0], 0.0, INF)
-        self._row(ys, np.ones(len(ys)), -INF, 1.0)
 
     # ------------------------------------------------------------ duals
     def set_duals(self, duals) -> None:
