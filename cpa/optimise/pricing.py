@@ -189,8 +189,10 @@ class Pricer:
         return col.cost - float(duals.pi[list(col.blocks)].sum()) - duals.mu - self.rule_reward(col)
 
     # ------------------------------------------------------------------ heuristic
-    def heuristic(self, duals: Duals, hubs=None, max_uphill: int = 8) -> list[tuple[float, Column]]:
-        """Greedy growth from each hub on reduced costs; (rc, column) with rc < -EPS_RC, best per hub."""
+    def heuristic(self, duals: Duals, hubs=None, max_uphill: int = 8,
+                  deadline: float | None = None) -> list[tuple[float, Column]]:
+        """Greedy growth from each hub on reduced costs; (rc, column) with rc < -EPS_RC, best per hub.
+        Stops at ``deadline`` (columns only, never a bound, so a partial pass is still sound)."""
         ac = self.ac
         self._use(duals)
         a = self.hub_costs(duals)
@@ -199,6 +201,8 @@ class Pricer:
         floor, ws = ac.floor, ac.ws
         nb = ac.neighbours
         for h in hubs:
+            if deadline is not None and time.perf_counter() > deadline:
+                break
             ah = a[h]
             hb = int(self.hub_block[h])
             S = [hb]
@@ -296,13 +300,16 @@ class Pricer:
                     stack.append(v)
         return len(seen) == len(nodes)
 
-    def improve(self, areas, duals: Duals, rounds: int = 3) -> list[tuple[float, Column]]:
+    def improve(self, areas, duals: Duals, rounds: int = 3,
+                deadline: float | None = None) -> list[tuple[float, Column]]:
         """Local search on reduced cost from given areas (e.g. the LP's basis columns): repeatedly
-        move to the best neighbouring area while that lowers the reduced cost."""
+        move to the best neighbouring area while that lowers the reduced cost; stops at ``deadline``."""
         found: dict[int, tuple[float, Column]] = {}
         pi = duals.pi
         self._use(duals)
         for area in areas:
+            if deadline is not None and time.perf_counter() > deadline:
+                break
             cur = tuple(area)
             cur_rc = self.reduced_cost(self.column(cur), duals)
             for _ in range(rounds):
