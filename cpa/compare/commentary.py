@@ -135,7 +135,8 @@ def market_tradeoff(rows: pd.DataFrame, model: MarketModel, total_m: float) -> l
         f"Competition wants areas above ~£20m (risk of at most one bid {model.thin_risk(20.0):.0%} there, "
         f"{model.thin_risk(small):.0%} at £{small:g}m): expected lots with at most one bid "
         f"{few['thin_risk_sum']:.1f} for {a} against {many['thin_risk_sum']:.1f} for {b}.",
-        f"Smaller providers want areas under ~£{small:g}m: {int(few['small_lots'])} small lots for {a} against "
+        f"Smaller providers want areas under ~£{small:g}m: {int(few['small_lots'])} small "
+        f"lot{'' if int(few['small_lots']) == 1 else 's'} for {a} against "
         f"{int(many['small_lots'])} for {b}.",
     ]
 

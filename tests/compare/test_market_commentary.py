@@ -63,4 +63,4 @@ def test_sweep_commentary_counts_and_compares_the_ends():
     text = "\n".join(notes)
     assert "4.1 points for K=16 against 7.3 for K=35" in text
     assert "expected lots with at most one bid 1.3 for K=16 against 12.4 for K=35" in text
-    assert "1 small lots for K=16 against 22 for K=35" in text
+    assert "1 small lot for K=16 against 22 for K=35" in text
