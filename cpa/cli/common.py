@@ -15,6 +15,13 @@ from ..errors import EXIT_SIGINT, EXIT_SIGTERM, CpaError, Terminated
 from ..io import atomic
 
 
+def with_options(f, opts):
+    """``f`` decorated with the click options ``opts``, shown in ``--help`` in that order."""
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
 def geography_options(f):
     """Options to load a user geography and value table instead of the embedded default."""
     opts = [
@@ -37,9 +44,7 @@ def geography_options(f):
         click.option("--total", type=float, default=None,
                      help="National total in £m a year to scale values to [default: 450]."),
     ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
+    return with_options(f, opts)
 
 
 def load_geography(boundaries_file, code_column, name_column, pfa_column, links_file, snap, sliver, quiet=False):
@@ -113,9 +118,7 @@ def market_options(f):
                      help="Areas at or below this value (£m a year) are small lots that smaller and voluntary-"
                           "sector providers can lead (the one 2014 area not won by a private company)."),
     ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
+    return with_options(f, opts)
 
 
 def market_settings(settings: dict) -> dict:
@@ -141,9 +144,7 @@ def score_flag_options(f):
         click.option("--pbr-detect", type=float, help=f"Flag whether {PBR_DETECT_HELP}."),
         click.option("--small-lots", type=int, help=f"Flag whether there are {SMALL_LOTS_HELP}."),
     ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
+    return with_options(f, opts)
 
 
 #: The objective's mode and weights (solve, compare, sweep, edit).
@@ -171,9 +172,7 @@ OBJECTIVE_OPTIONS = [
 
 def objective_options(f):
     """The objective's mode and weights as options (edit; solve_options lists them among its own)."""
-    for opt in reversed(OBJECTIVE_OPTIONS):
-        f = opt(f)
-    return f
+    return with_options(f, OBJECTIVE_OPTIONS)
 
 
 def solve_options(f):
@@ -207,10 +206,7 @@ def solve_options(f):
         click.option("--seed", type=int, default=0, show_default=True),
         click.option("--threads", type=int, default=None, help="Solver threads [default: solver's choice]."),
     ]
-    f = market_options(f)  # listed after the solve options in --help
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
+    return with_options(market_options(f), opts)  # the market options come after these in --help
 
 
 def build_solve_options(k, **settings):

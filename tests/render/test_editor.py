@@ -118,6 +118,16 @@ def test_embedded_groups_and_links_are_pythons(crc21_data, geo):
     assert len(data["lads"]["features"]) == geo.n and len(data["pfa_shapes"]["features"]) == len(geo.pfa_members)
 
 
+def assert_embedded_rules(data: dict) -> None:
+    """The page's rules and market parameters are the RULES (and CLI_RULES) the tests give."""
+    assert data["rules"] == {"min_value": 15e6, "max_value": 60e6, "max_share": 0.12, "coterminous": "soft",
+                             "weights": {"travel": 1.0, "balance": 2.0, "split": 3.0, "pbr": 0.5, "thin": 2.0,
+                                         "small": 0.1},
+                             "pbr_detect": 2.0, "pbr_detect_value": pytest.approx(40.286e6, rel=1e-4),
+                             "small_lots": 2}
+    assert data["market"]["za"] == pytest.approx(1.959964) and data["market"]["small_lot_value_m"] == 12.0
+
+
 def test_embedded_plan_rules_and_colours(crc21_data, crc21, geo):
     data = crc21_data
     labels = [a["label"] for a in data["areas"]]
@@ -125,12 +135,7 @@ def test_embedded_plan_rules_and_colours(crc21_data, crc21, geo):
     assert {c: labels[a] for c, a in zip(data["units"]["code"], data["assignment"])} == dict(crc21.assignment)
     assert [a["name"] for a in data["areas"]] == [crc21.name(a) for a in labels]
     assert {a["label"]: a["colour"] for a in data["areas"]} == area_colours(crc21, geo)  # as the maps colour
-    assert data["rules"] == {"min_value": 15e6, "max_value": 60e6, "max_share": 0.12, "coterminous": "soft",
-                             "weights": {"travel": 1.0, "balance": 2.0, "split": 3.0, "pbr": 0.5, "thin": 2.0,
-                                         "small": 0.1},
-                             "pbr_detect": 2.0, "pbr_detect_value": pytest.approx(40.286e6, rel=1e-4),
-                             "small_lots": 2}
-    assert data["market"]["za"] == pytest.approx(1.959964) and data["market"]["small_lot_value_m"] == 12.0
+    assert_embedded_rules(data)
     assert data["formats"] == {"summary": SUMMARY_FIGURES, "area": AREA_FIGURES, "objective": OBJECTIVE_FIGURES}
     assert data["title"] == "crc21" and data["export_name"] == "crc21-edited.csv"
 
@@ -188,12 +193,7 @@ def test_cli_edit_writes_the_page(tmp_path, geo):
     page = out.read_text(encoding="utf-8")
     assert out.stat().st_size < 5_000_000, "page weight for the national map"
     data = json.loads(re.search(r'id="cpa-data">(.*?)</script>', page, flags=re.S).group(1))
-    assert data["rules"] == {"min_value": 15e6, "max_value": 60e6, "max_share": 0.12, "coterminous": "soft",
-                             "weights": {"travel": 1.0, "balance": 2.0, "split": 3.0, "pbr": 0.5, "thin": 2.0,
-                                         "small": 0.1},
-                             "pbr_detect": 2.0, "pbr_detect_value": pytest.approx(40.286e6, rel=1e-4),
-                             "small_lots": 2}
-    assert data["market"]["za"] == pytest.approx(1.959964) and data["market"]["small_lot_value_m"] == 12.0
+    assert_embedded_rules(data)
     assert [p.name for p in out.parent.iterdir()] == ["editor.html"]  # written whole, nothing left over
 
 
