@@ -282,6 +282,12 @@ class StopRequest(threading.Event):
         """How the run ended, in the words of every other interrupt's last line."""
         return "terminated (SIGTERM)" if self.signum == signal.SIGTERM else "interrupted"
 
+    def exit_keeping(self, kept: str):
+        """End a stopped run that kept something: one line on stderr saying what, and the interrupt's exit
+        code (not a failure, not a success)."""
+        click.echo(f"cpa: {self.what}; kept {kept}", err=True)
+        raise SystemExit(self.exit_code)
+
 
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[StopRequest]:

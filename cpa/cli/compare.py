@@ -113,6 +113,5 @@ def compare_cmd(ctx, ks, refs, names_files, scenario, out_dir, fmt, quiet, bound
             click.echo(f"- {line}")
     note(quiet, f"wrote {len(paths)} files to {out_dir}; open {Path(out_dir) / 'report.html'}")
     if stop.is_set():
-        click.echo(f"cpa: {stop.what}; kept {len(result.table)} finished option(s)"
-                   + (f", not run: {', '.join(result.not_run)}" if result.not_run else ""), err=True)
-        raise SystemExit(stop.exit_code)
+        stop.exit_keeping(f"{len(result.table)} finished option(s)"
+                          + (f", not run: {', '.join(result.not_run)}" if result.not_run else ""))

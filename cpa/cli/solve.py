@@ -68,7 +68,4 @@ def solve(k, out_dir, with_map, fmt, quiet, boundaries_file, code_column, name_c
         click.echo(status_line(result.report))
     note(quiet, "wrote " + ", ".join(str(p) for p in paths))
     if stop.is_set():
-        # Interrupted, but a plan was kept: say so, and exit as an interrupt (not a failure, not a success).
-        click.echo(f"cpa: {stop.what}; kept the best plan found ({result.report.status}); "
-                   f"wrote {out_dir}", err=True)
-        raise SystemExit(stop.exit_code)
+        stop.exit_keeping(f"the best plan found ({result.report.status}); wrote {out_dir}")

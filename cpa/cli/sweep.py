@@ -44,6 +44,7 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundari
     """
     # imported here, not at the top: keeps `cpa --help` fast
     from ..compare import parse_k_values, reference_points, render_sweep, sweep_commentary, sweep_results
+    from ..compare.sweep import NOT_RUN
     from ..io import atomic
     from ..io.safe import csv_text
     from ..progress import LiveStatus, highs_banner_to_stderr
@@ -89,7 +90,6 @@ def sweep_cmd(k_specs, jobs, scheduler, out_dir, map_specs, fmt, quiet, boundari
     note(quiet, "wrote " + ", ".join(top) + (f" and the plan files of {len(results)} Ks (k{min(results)}/plan.csv, ...)"
                                                if results else ""))
     if stop.is_set():
-        not_run = [int(k) for k, s in zip(df["K"], df["status"]) if s == "not_run"]
-        click.echo(f"cpa: {stop.what}; kept {len(results)} K with plans"
-                   + (f", not run: K={', '.join(map(str, not_run))}" if not_run else ""), err=True)
-        raise SystemExit(stop.exit_code)
+        not_run = [int(k) for k, s in zip(df["K"], df["status"]) if s == NOT_RUN]
+        stop.exit_keeping(f"{len(results)} K with plans"
+                          + (f", not run: K={', '.join(map(str, not_run))}" if not_run else ""))

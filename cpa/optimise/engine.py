@@ -575,12 +575,11 @@ class Engine:
                 self.lp_value = sol.objective
             duals = Duals(sol.cover_duals, sol.k_dual, plan_rule_duals(self.ac.plan_rules, sol.rule_duals))
             self.report("column generation")
-            # heuristic pricing gives columns, not bounds: cut short at the deadline (at thousands of
+            # heuristic pricing gives columns, not bounds: cut short at ``until`` (at thousands of
             # units one pass over every hub takes longer than a short time limit)
-            stop_at = min(until, self.deadline)
-            cols = self.pricer.heuristic(duals, deadline=stop_at)
+            cols = self.pricer.heuristic(duals, deadline=until)
             basis = [c.blocks for c, x in zip(self.master.columns, sol.values) if x > 1e-9]
-            cols = cols + self.pricer.improve(basis, duals, rounds=2, deadline=stop_at)
+            cols = cols + self.pricer.improve(basis, duals, rounds=2, deadline=until)
             now = time.perf_counter()
             need_bound = not cols or now - last_bound >= BOUND_EVERY
             if need_bound:
