@@ -25,11 +25,12 @@ over every connected area :math:`S` that meets the per-area rules, with
    exact search or MIP only for hubs whose cheap bound is below the best found,
    each time-sliced). This is the block level (at most :data:`HUB_MODELS_ABOVE`
    blocks). At LAD level the restricted master is too degenerate for its duals
-   to give a bound; there the bound comes from :meth:`Engine.lad_bound`: the
-   duals of a compact LP (:mod:`.compact`, solved right after the seeds,
-   before recombination), each hub's pricing problem bounded
-   by its LP with node-separator cuts (:mod:`.separator`), then subgradient
-   ascent on the duals.
+   to give a bound; there the bound comes from :meth:`Engine.lad_bound`: from
+   the duals of a compact LP (:mod:`.compact`, solved right after the seeds,
+   before recombination), each hub's pricing problem is bounded lazily (a cheap
+   bound, the LP with node-separator cuts, the exact MIP: :mod:`.separator`,
+   raised only where the bound needs it) and the duals move by box steps over
+   the master's columns.
 3. **Bound** (one definition): with duals :math:`(\pi,\mu)` and, for every
    hub :math:`h`, a lower bound :math:`\rho_h` of its least reduced cost,
 
@@ -70,6 +71,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -102,8 +104,9 @@ HUB_MODELS_ABOVE, HUB_MODELS_AT_MOST = 80, 600
 EXACT_ROUND_SHARE, EXACT_ROUND_MIN = 0.3, 5.0
 #: LAD level: the compact LP (duals for the bound) gets at most this share of the time left.
 COMPACT_SHARE = 0.5
-#: LAD level subgradient ascent: first Polyak factor, rounds without progress before halving it, smallest factor.
-SUBGRADIENT_START, SUBGRADIENT_PATIENCE, SUBGRADIENT_MIN = 0.1, 2, 1e-3
+#: LAD level box step (:meth:`Engine.lad_bound`): first relative box half-width, its factor after a better
+#: bound and after a round without one.
+BOX_START, BOX_GROW, BOX_SHRINK = 0.03, 1.5, 0.7
 #: LAD level: share of the time left given to recombination right after the seeds.
 IMPROVE_FIRST_SHARE = 0.35
 #: Recombination draws up to this many spanning trees per pair of areas.
@@ -182,6 +185,7 @@ class Engine:
         self.pricer = Pricer(ac, threads=threads, seed=seed, stop=stop)
         self._compact = None  # LAD level: (thread, result box) of the compact LP
         self.hub_models: dict = {}  # LAD level: hub -> separator.HubModel, kept between rounds
+        self._hub_pool: ThreadPoolExecutor | None = None
         self.incumbent: list[tuple[int, ...]] | None = None
         self.incumbent_obj = np.inf
         self.incumbent_from: str | None = None
@@ -414,18 +418,23 @@ class Engine:
         self._compact_done = done
 
     def lad_bound(self, until: float) -> None:
-        r"""LAD level: the Lagrangian bound :meth:`lagrangian_bound` with the hub models
-        (:mod:`.separator`), maximised over the duals by projected subgradient ascent from the
-        duals of a compact LP (:mod:`.compact`).
+        r"""LAD level: the Lagrangian bound :meth:`lagrangian_bound` with exact hub pricing
+        (:meth:`hub_round`), maximised over the duals by the box step method from the duals of a
+        compact LP (:mod:`.compact`).
 
-        Every evaluation is a valid bound whatever the duals (a full round over every hub is
-        required; a round cut short gives none), so the duals need no care: the compact LP only
-        makes the start good. A supergradient of the bound at :math:`\pi` is
-        :math:`1 - \sum_{h\in H_K} x^h` (:math:`H_K` the K hubs of the smallest per-block minima,
-        :math:`x^h` their LP points); the step is Polyak's, :math:`\lambda (UB - L)/\|g\|^2`,
-        with :math:`\lambda` halved (and the best duals restored) after
-        :data:`SUBGRADIENT_PATIENCE` rounds without a better bound. Areas near the hub models'
-        LP points join the master; the restricted master MIP runs every :data:`MIP_EVERY` s."""
+        With :math:`r_h(\pi)` hub h's least reduced cost, the bound is
+        :math:`L(\pi) = \sum_b\pi_b + \sum_{K\text{ smallest}}\min_{h:\beta(h)=b} r_h(\pi)` (the K row's
+        dual cancels out, so it is 0 here); every evaluation is valid whatever the duals, so the
+        duals need no care, only a good direction. The columns of the master are a cutting-plane
+        model of :math:`L`: the restricted master LP's dual, restricted to a box
+        :math:`|\pi_b - \bar\pi_b| \le \delta_b` around the stability centre :math:`\bar\pi` (the
+        duals of the best bound so far), gives the next duals (boxstep: Marsten, Hogan and
+        Blankenship 1975, a trust-region bundle method). Each round's exact pricing adds the areas
+        that cut that point off (its MIP solutions and LP points of negative reduced cost). A
+        round that improves the bound moves the centre and widens the box by
+        :data:`BOX_GROW`; one that does not narrows it by :data:`BOX_SHRINK`. Box half-widths are
+        relative: :math:`\delta_b = \rho\max(|\bar\pi_b|, \mathrm{mean}|\bar\pi|)`, starting at
+        :data:`BOX_START`. The restricted master MIP runs every :data:`MIP_EVERY` s."""
         pr = self.pricer
         self.report("bound: compact LP duals")
         if self._compact is None:
@@ -447,58 +456,57 @@ class Engine:
             pi = out[0]
             self.log.append({"event": "compact LP", "seconds_taken": round(out[1], 3),
                              "seconds": round(self.elapsed(), 3)})
-        best_lb, best_pi = -np.inf, pi.copy()
-        lam, stall, rounds = SUBGRADIENT_START, 0, 0
-        order = np.arange(pr.H)
+        best_lb, center, rho, rounds = -np.inf, pi.copy(), BOX_START, 0
         last_mip = time.perf_counter()
         while not self.stopped() and time.perf_counter() < until and not self.closed():
             # plan-level rows (--small-lots) get the multiplier 0, i.e. are dropped: still a valid bound
             duals = Duals(pi, 0.0)
-            self.report("bound: hub models")
-            bounds, cols = self.hub_round(duals, order, end=until)
+            self.report("bound: hub pricing")
+            bounds, cols = self.hub_round(duals, end=until)
+            rounds += 1
+            lb = self.lagrangian_bound(duals, bounds)  # valid even when the round was cut short
+            self.master.add([c for _, c in cols])
+            if self._bound_step(lb, "Lagrangian bound (exact hub pricing, box-step duals)"):
+                return
             if not self.last_round_complete:
                 break
-            rounds += 1
-            lb = self.lagrangian_bound(duals, bounds)
-            self.master.add([c for _, c in cols])
-            if self._bound_step(lb, "Lagrangian bound (hub models with separator cuts, subgradient duals)"):
-                return
             if lb > best_lb + 1e-9:
-                best_lb, best_pi, stall = lb, pi.copy(), 0
+                if rounds > 1:
+                    rho = min(rho * BOX_GROW, 1.0)
+                best_lb, center = lb, pi.copy()
             else:
-                stall += 1
-                if stall >= SUBGRADIENT_PATIENCE:
-                    lam, stall, pi = lam / 2.0, 0, best_pi.copy()
-            self.log.append({"event": "subgradient", "round": rounds, "bound": lb, "step": lam,
+                rho = max(rho * BOX_SHRINK, 1e-4)
+            self.log.append({"event": "Lagrangian round", "round": rounds, "bound": lb, "box": rho,
                              "seconds": round(self.elapsed(), 3)})
-            if lam < SUBGRADIENT_MIN:
-                break
-            sel = self.k_smallest_hubs(bounds)
-            g = np.ones(self.ac.n)
-            for h in sel.tolist():
-                x = getattr(self.hub_models.get(int(h)), "last_x", None)
-                if x is not None:
-                    g[self.hub_models[int(h)].blocks] -= x
-            norm = float(g @ g)
-            if norm < 1e-12 or not np.isfinite(self.incumbent_obj):
-                break
-            pi = pi + lam * max(self.incumbent_obj - lb, 1e-6) / norm * g
-            # order the next round by this round's bounds: the most negative hubs first
-            order = np.argsort(bounds, kind="stable")
             if time.perf_counter() - last_mip >= MIP_EVERY:
                 self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
                 last_mip = time.perf_counter()
+            self.master.set_box(center, rho * np.maximum(np.abs(center), np.mean(np.abs(center))))
+            try:
+                sol = self.master.solve(max(until - time.perf_counter(), 0.05))
+            finally:
+                self.master.set_box(None)  # the restricted master MIP needs the plain master
+            if sol.status != "optimal":
+                break
+            pi = sol.cover_duals.copy()
 
-    def hub_round(self, duals: Duals, hubs, end: float, exact_share: float = 0.0) -> tuple[np.ndarray, list]:
-        """LAD level: the hub models (:mod:`.separator`) of ``hubs`` under ``duals``: the LP bound with
-        node-separator cuts for each (in the given order, until ``end``), then, with ``exact_share``
-        of the time left, the exact MIP for the hubs of most negative LP bound. Returns (a valid
-        lower bound of every hub's minimum: the cheap knapsack bound for hubs not reached, the
-        (rc, column) pairs of negative reduced cost found)."""
+    def hub_round(self, duals: Duals, end: float) -> tuple[np.ndarray, list]:
+        """LAD level: a valid lower bound of every hub's least reduced cost under ``duals``, raised
+        lazily where the bound uses it. Three levels, each a valid lower bound: the cheap knapsack
+        bound and the last LP's dual bound (:meth:`.separator.HubModel.warm_bound`), both for every
+        hub at once; the hub model's LP with separator cuts; its exact MIP (:mod:`.separator`).
+        The Lagrangian bound uses only the K smallest per-block minima, so only hubs among those
+        are raised, one level at a time, until every one of them is at the exact level
+        (``last_round_complete``) or ``end``. Stopping early still leaves valid bounds
+        (weaker ones). Returns (bounds, the (rc, column) pairs of negative reduced cost found: the
+        areas of the LP points and MIP solutions)."""
 
         pr = self.pricer
         bounds, _, _ = pr.cheap_bounds(duals)
         bounds = np.asarray(bounds, dtype=float).copy()
+        for h, model in self.hub_models.items():  # the last LP's duals bound the hub under these duals too
+            bounds[h] = max(bounds[h], model.warm_bound(duals))
+        level = np.zeros(pr.H, dtype=int)  # 0 cheap or warm, 1 LP, 2 exact
         found: dict[int, tuple[float, Column]] = {}
         graph_blocks = self._hub_blocks()
 
@@ -509,40 +517,51 @@ class Engine:
                     found[c.mask] = (rc, c)
 
         t0 = time.perf_counter()
-        lp_end = end if not exact_share else t0 + (1.0 - exact_share) * (end - t0)
-        done = []
-        for h in hubs:
-            h = int(h)
-            if time.perf_counter() > lp_end or self.stopped():
+        complete = False
+        lps = mips = 0
+
+        def raise_level(h: int):
+            """One level up for hub h: its LP (level 0 -> 1) or its exact MIP (1 -> 2)."""
+            if time.perf_counter() > end or self.stopped():
+                return None
+            model = self.hub_models[h]
+            if level[h] == 0:
+                return model.price(duals, deadline=end)
+            res = model.exact(max(min(end - time.perf_counter(), EXACT_HUB_SECONDS), 0.05))
+            return (np.inf if res.status == "infeasible" else res.bound), res.columns
+
+        while not self.stopped() and time.perf_counter() < end:
+            todo = [int(h) for h in self.k_smallest_hubs(bounds) if level[h] < 2 and np.isfinite(bounds[h])]
+            if not todo:
+                complete = True
                 break
-            model = self.hub_models.get(h)
-            if model is None:
-                model = self.hub_models[h] = HubModel(pr, h, graph_blocks(h), threads=self.threads, seed=self.seed,
-                                                      stop=self.stop)
-            b, cols = model.price(duals, deadline=lp_end)
-            bounds[h] = max(bounds[h], b)
-            take(cols)
-            done.append(h)
+            for h in todo:
+                if h not in self.hub_models:
+                    self.hub_models[h] = HubModel(pr, h, graph_blocks(h), threads=self.threads, seed=self.seed,
+                                                  stop=self.stop)
+            # the hubs of a batch are independent models (HiGHS releases the GIL while it solves);
+            # their results are applied in the batch's order, so the run stays deterministic
+            for h, out in zip(todo, self.hub_pool().map(raise_level, todo)):
+                if out is None:
+                    continue
+                b, cols = out
+                lps, mips = lps + int(level[h] == 0), mips + int(level[h] == 1)
+                bounds[h] = max(bounds[h], b)
+                level[h] += 1
+                take(cols)
             self.report()
-        lp_seconds = time.perf_counter() - t0
-        mips = 0
-        if exact_share:
-            for h in sorted(done, key=lambda h: (bounds[h], h)):
-                left = end - time.perf_counter()
-                if bounds[h] >= -EPS_RC or left <= 0.05 or self.stopped():
-                    break
-                res = self.hub_models[h].exact(min(left, EXACT_HUB_SECONDS))
-                mips += 1
-                take(res.columns)
-                if res.status == "infeasible":
-                    bounds[h] = np.inf
-                elif np.isfinite(res.bound):
-                    bounds[h] = max(bounds[h], res.bound)
-                self.report()
-        self.last_round_complete = len(done) == pr.H
-        self.log.append({"event": "hub round", "hubs": len(done), "mips": mips, "lp_seconds": round(lp_seconds, 3),
-                         "seconds": round(self.elapsed(), 3)})
+        self.last_round_complete = complete
+        self.log.append({"event": "hub round", "lps": lps, "mips": mips, "complete": complete,
+                         "seconds_taken": round(time.perf_counter() - t0, 3), "seconds": round(self.elapsed(), 3)})
         return bounds, sorted(found.values(), key=lambda t: (t[0], t[1].blocks))
+
+    def hub_pool(self) -> ThreadPoolExecutor:
+        """Threads for the hub models of a round: ``threads`` (--threads) if given, else one (HiGHS's
+        own threads inside each model stay at its default)."""
+        if self._hub_pool is None:
+            workers = self.threads or 1
+            self._hub_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cpa-hub")
+        return self._hub_pool
 
     def _hub_blocks(self):
         """Blocks a hub's model holds: the blocks of its component of the block graph (every area
@@ -777,6 +796,8 @@ class Engine:
             self.integer_plan(max_seconds=max(self.left(), 0.05))
         if self._compact is not None:
             self._compact_done.set()  # a compact LP still running stops (its thread ends soon)
+        if self._hub_pool is not None:
+            self._hub_pool.shutdown(wait=True)
         status = "optimal" if self.closed() and (self.gap() or 0.0) <= OPTIMALITY_TOLERANCE else "feasible"
         if self.stop is not None and self.stop.is_set() and status != "optimal":
             status = "interrupted"

@@ -84,8 +84,12 @@ class HubModel(AreaRows):
                    np.zeros(0))
         self.ncols = n
         self.value_coef = ac.value[self.blocks]
+        self.t_cols: dict[int, float] = {}  # epigraph column -> a bound T on |t| at any optimum
+        vmax = float(ac.value.sum())
         for lines in pricer.lines_by_term:
             t = self._new_col(1.0, -INF, INF)
+            # t is the envelope at some A in [0, V] at an optimum, and a line's |value| peaks at an end
+            self.t_cols[t] = max(abs(s * a + c) for s, c in lines for a in (0.0, vmax)) if lines else 0.0
             for s, c in lines:
                 self._row(np.concatenate([[t], np.arange(n)]), np.concatenate([[1.0], -s * self.value_coef]), c, INF)
         # the split term: PFA indicators unless every block lies in PFAs no other block touches (strict)
@@ -105,6 +109,7 @@ class HubModel(AreaRows):
                 self._row(np.concatenate([[i], nb]), np.concatenate([[1.0], -np.ones(len(nb))]), -INF, 0.0)
         self.const = 0.0
         self.duals = None
+        self.warm = None  # the last LP's dual bound, to bound the hub under other duals (warm_bound)
         self.cuts = 0
         self.integer = False
         # node-split graph for minimum node cuts: node i -> (in i, out n+i)
@@ -239,7 +244,10 @@ class HubModel(AreaRows):
                 return np.inf, None
             if ms != S.kOptimal:
                 break
-            value = float(self.hp.getInfo().objective_function_value) + self.const - BOUND_SAFETY
+            objective = float(self.hp.getInfo().objective_function_value)
+            value = objective + self.const - BOUND_SAFETY
+            if value > best:
+                self._remember_dual(objective)
             best = max(best, value)
             x = np.asarray(self.hp.getSolution().col_value)[:self.nb]
             added = self.component_cuts(x)
@@ -248,6 +256,55 @@ class HubModel(AreaRows):
             if not added:
                 break
         return best, x
+
+    def _remember_dual(self, objective: float) -> None:
+        r"""Keep the LP's row duals :math:`y` as a bound for other duals. For any :math:`y`, with
+        :math:`d = c - A^\top y` and every feasible :math:`x`,
+        :math:`c^\top x \ge \sum_j \min_{x_j\in[l_j,u_j]} d_j x_j + \sum_i \min_{r\in[L_i,U_i]} y_i r`
+        (weak duality). New master duals change only the blocks' costs (by :math:`-\Delta\pi`), so
+        the bound under them is the kept constant plus the blocks' terms with :math:`d + \Delta c`
+        (:meth:`warm_bound`), an O(n) sum instead of an LP. An epigraph column :math:`t` is free,
+        but at an optimum :math:`|t|\le T` (its envelope's largest |value| on [0, V]). Kept only if the
+        bound at the same duals gives back the LP's objective (any sign slip is caught there)."""
+        self.warm = None
+        lp = self.hp.getLp()
+        sol = self.hp.getSolution()
+        y = np.asarray(sol.row_dual, dtype=float)
+        a = lp.a_matrix_
+        ncol = lp.num_col_
+        A = csr_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
+                       shape=(ncol, lp.num_row_))  # CSC of A read as CSR of A^T
+        d = np.asarray(lp.col_cost_, dtype=float) - A @ y
+        lo, up = np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float)
+        for t, T in self.t_cols.items():
+            lo[t], up[t] = -T, T
+        L, U = np.asarray(lp.row_lower_, dtype=float), np.asarray(lp.row_upper_, dtype=float)
+
+        def best_end(coef, low, high):  # sum of min over [low, high] of coef * value; -inf if unbounded
+            with np.errstate(invalid="ignore"):
+                term = np.where(coef > 0, coef * low, np.where(coef < 0, coef * high, 0.0))
+            return float(term.sum())
+
+        rows = best_end(y, L, U)
+        others = best_end(d[self.nb:], lo[self.nb:], up[self.nb:])
+        if not np.isfinite(rows + others):
+            return
+        kept = rows + others
+        dx, lx, ux = d[:self.nb].copy(), lo[:self.nb].copy(), up[:self.nb].copy()
+        check = kept + best_end(dx, lx, ux)
+        if abs(check - objective) > 1e-6 * max(1.0, abs(objective)):
+            return
+        self.warm = (kept, dx, lx, ux, self.duals.pi[self.blocks].copy())
+
+    def warm_bound(self, duals) -> float:
+        """A lower bound of the hub's least reduced cost under ``duals`` from the last LP's duals
+        (:meth:`_remember_dual`), or -inf."""
+        if self.warm is None:
+            return -np.inf
+        kept, dx, lx, ux, pi_then = self.warm
+        coef = dx - (duals.pi[self.blocks] - pi_then)
+        cols = np.where(coef > 0, coef * lx, coef * ux).sum()
+        return float(kept + cols) - float(duals.mu) - 10 * BOUND_SAFETY
 
     def area_from(self, x: np.ndarray) -> tuple[int, ...]:
         """The blocks of the hub's component of {x >= 1/2}: an area near an LP or MIP point."""
@@ -288,6 +345,7 @@ class HubModel(AreaRows):
                 if info.primal_solution_status != 2:
                     return ExactResult("stopped", cols, best_val, bound, time.perf_counter() - t0, rounds)
                 x = np.asarray(self.hp.getSolution().col_value)[:self.nb]
+                self.last_x = np.where(x > 0.5, 1.0, 0.0)  # the integer point: a supergradient
                 area = self.area_from(x)
                 if self.ac.area_ok(area):
                     col = pr.column(area)

@@ -107,7 +107,7 @@ def test_soft_real_plan_beats_the_strict_optimum_with_a_valid_bound(real):
 
 @pytest.mark.slow
 def test_soft_real_bound_is_real(real):
-    """LAD level: the Lagrangian bound (compact LP duals, separator hub models, subgradient) is
+    """LAD level: the Lagrangian bound (compact LP duals, exact hub pricing, box steps) is
     far above the trivial 0 (measured: 35.6 for an objective of 66.2 at 120 s on a loaded
     2-core machine); its validity is checked against brute force on grids (test_exact_grid)."""
     geo, values = real
@@ -116,5 +116,5 @@ def test_soft_real_bound_is_real(real):
     how = [e["how"] for e in rep.iterations if e["event"] == "bound"]
     assert rep.bound is not None and rep.bound <= rep.objective
     assert rep.bound >= 0.25 * rep.objective, how
-    assert how[-1].startswith("Lagrangian bound (hub models")
+    assert how[-1].startswith("Lagrangian bound (exact hub pricing")
     assert rep.wall_seconds <= 60 + 5

@@ -218,7 +218,7 @@ def test_time_limit_is_honoured_and_progress_is_live():
     assert len(stamps) >= 2 and gaps.max() <= 3.0
 
 
-#: Cases for the LAD-level bound (compact LP duals, hub models with separator cuts, subgradient).
+#: Cases for the LAD-level bound (compact LP duals, exact hub pricing, box steps).
 LAD_BOUND_CASES = [CASES[i] for i in (2, 3, 5, 12, 14, 6, 9)]
 
 
@@ -243,9 +243,9 @@ def test_lad_level_bound_never_exceeds_brute_force(monkeypatch, layout, seed, kw
     r = solve(geo, values, opts, progress=events.append)
     rep = r.report
     assert rep.objective >= expected - 1e-9 * max(1.0, abs(expected))
-    bounds = [e["bound"] for e in rep.iterations if e["event"] in ("bound", "subgradient")]
+    bounds = [e["bound"] for e in rep.iterations if e["event"] in ("bound", "Lagrangian round")]
     bounds += [e.bound for e in events if e.bound is not None]
     assert max(bounds) <= expected + 1e-9 * max(1.0, abs(expected))
-    assert any(e["event"] == "subgradient" for e in rep.iterations), rep.iterations
+    assert any(e["event"] == "Lagrangian round" for e in rep.iterations), rep.iterations
     if rep.status == "optimal":
         assert rep.gap <= OPTIMALITY_TOLERANCE
