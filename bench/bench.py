@@ -38,7 +38,7 @@ TARGETS = f"""# targets (issue 10), 'optimal' = relative gap <= {OPTIMALITY_TOLE
 #   time limit honoured: the solve ends within max(5%, 5 s) of it, with the best plan and bound
 #   --time-limit 120: soft K=16/21 at least as good as GerryChain ReCom from today's plans (bench/recom.py)
 #   strict K=16/21/35 objectives 52.2369 / 57.7823 / 68.5106 or better (today's plan hashes
-#   6d594a296da95e79 / 2bfa427c53393730 / ab955de7571da443)"""
+#   5bd43fbc4c7ee634 / f755c8cdd08332d2 / 555968ad55539efa)"""
 
 
 def run_case(geo, values, case: str, time_limit: float) -> dict:

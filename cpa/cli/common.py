@@ -204,7 +204,9 @@ def solve_options(f):
         click.option("--gap", type=float, default=None, help="Stop at this relative gap (e.g. 0.01); the plan "
                      "is then reported as feasible with its gap. 'Optimal' means a relative gap of at most 1e-6."),
         click.option("--seed", type=int, default=0, show_default=True),
-        click.option("--threads", type=int, default=None, help="Solver threads [default: solver's choice]."),
+        click.option("--threads", type=int, default=None,
+                     help="Solver threads; at LAD level also hubs priced at a time "
+                          "[default: solver's choice, one hub]."),
     ]
     return with_options(market_options(f), opts)  # the market options come after these in --help
 
