@@ -496,8 +496,9 @@ class Engine:
         bound and the last LP's dual bound (:meth:`.separator.HubModel.warm_bound`), both for every
         hub at once; the hub model's LP with separator cuts; its exact MIP (:mod:`.separator`).
         The Lagrangian bound uses only the K smallest per-block minima, so only hubs among those
-        are raised, one level at a time, until every one of them is at the exact level
-        (``last_round_complete``) or ``end``. Stopping early still leaves valid bounds
+        are raised, one level at a time, until every one of them is at its LP (that bound is
+        recorded at once: a short run gets it early) and then at the exact level
+        (``last_round_complete``), or ``end``. Stopping early still leaves valid bounds
         (weaker ones). Returns (bounds, the (rc, column) pairs of negative reduced cost found: the
         areas of the LP points and MIP solutions)."""
 
@@ -530,8 +531,15 @@ class Engine:
             res = model.exact(max(min(end - time.perf_counter(), EXACT_HUB_SECONDS), 0.05))
             return (np.inf if res.status == "infeasible" else res.bound), res.columns
 
+        target = 1  # every selected hub at its LP first (a bound worth recording early), then exact
         while not self.stopped() and time.perf_counter() < end:
-            todo = [int(h) for h in self.k_smallest_hubs(bounds) if level[h] < 2 and np.isfinite(bounds[h])]
+            todo = [int(h) for h in self.k_smallest_hubs(bounds) if level[h] < target and np.isfinite(bounds[h])]
+            if not todo and target == 1:
+                target = 2
+                if self._bound_step(self.lagrangian_bound(duals, bounds),
+                                    "Lagrangian bound (hub LPs with separator cuts, box-step duals)"):
+                    break
+                continue
             if not todo:
                 complete = True
                 break
