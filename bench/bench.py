@@ -41,11 +41,11 @@ TARGETS = f"""# targets (issue 10), 'optimal' = relative gap <= {OPTIMALITY_TOLE
 #   5bd43fbc4c7ee634 / f755c8cdd08332d2 / 555968ad55539efa)"""
 
 
-def run_case(geo, values, case: str, time_limit: float) -> dict:
+def run_case(geo, values, case: str, time_limit: float, threads: int | None = None) -> dict:
     mode, k = case.split(":")
     t0 = time.perf_counter()
     try:
-        r = solve(geo, values, SolveOptions(k=int(k), coterminous=mode, time_limit=time_limit))
+        r = solve(geo, values, SolveOptions(k=int(k), coterminous=mode, time_limit=time_limit, threads=threads))
     except CpaError as exc:
         return {"k": k, "mode": mode, "status": f"{type(exc).__name__}: {exc.message}",
                 "wall_s": round(time.perf_counter() - t0, 2)}
@@ -80,6 +80,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="strict cases only")
     ap.add_argument("--sweep", action="store_true", help="time the strict sweep K=6..43 instead")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=None, help="--threads of each solve (LAD level: hubs priced at once)")
     ap.add_argument("--time-limit", type=float, default=600.0)
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results.csv")
     args = ap.parse_args()
@@ -95,7 +96,7 @@ def main() -> None:
     print(" | ".join(COLUMNS), flush=True)
     rows = []
     for case in cases:
-        row = run_case(geo, values, case, args.time_limit)
+        row = run_case(geo, values, case, args.time_limit, args.threads)
         rows.append(row)
         print(" | ".join("" if row.get(c) is None else str(row.get(c)) for c in COLUMNS), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
