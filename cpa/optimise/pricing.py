@@ -60,6 +60,7 @@ A block whose bound exceeds a threshold :math:`\theta` is left out of hub
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 
 import highspy
 import networkx as nx
@@ -157,8 +158,8 @@ class Pricer:
             if hasattr(t, "pieces"):
                 pieces = [(min(c1, c2), k1 + k2) for c1, k1 in pieces for c2, k2 in t.pieces()]
         self.pieces = pieces
-        if hasattr(self, "_kinks"):
-            del self._kinks
+        for cached in ("_kinks", "_pwl"):
+            self.__dict__.pop(cached, None)
 
     def rule_reward(self, col: Column) -> float:
         """sum_r sigma_r a^r_S of a column under the duals in use."""
@@ -418,6 +419,12 @@ class Pricer:
             self._kinks = sorted(pts)
         return self._kinks
 
+    def g_pwl(self) -> "ConvexPWL":
+        """:meth:`g_lower` as one convex piecewise-linear function of the value (for scalar use)."""
+        if not hasattr(self, "_pwl"):
+            self._pwl = ConvexPWL(self.lines_by_term, self.g_kinks())
+        return self._pwl
+
     def cheap_bounds(self, duals: Duals) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(lb, a, const): lb[h] <= r_h for every hub, with the relaxed costs used."""
         self._use(duals)
@@ -465,6 +472,70 @@ class Pricer:
         return pm.solve(time_limit)
 
 
+class ConvexPWL:
+    """A sum over terms of the max of each term's lines (the envelope of g), held as breakpoints
+    ``xs`` (the terms' kinks, and 0), its values there and the slope after each, so that one value
+    costs a bisection and :meth:`knapsack` walks it in pure Python (the branch and bound calls it at
+    every node: numpy's per-call overhead dominated there)."""
+
+    def __init__(self, lines_by_term, kinks):
+        terms = [[(float(s), float(c)) for s, c in lines] for lines in lines_by_term if len(lines)]
+        self.terms = terms
+        self.xs = sorted(set(float(x) for x in kinks) | {0.0})
+        self.ys = [self._direct(x) for x in self.xs]
+        # the slope on [xs[j], xs[j+1]) from the lines active inside it (not by differences)
+        mids = [(a + b) / 2.0 for a, b in zip(self.xs, self.xs[1:])]
+        self.slopes = [self._slope_at(m) for m in mids] + [sum(max(s for s, _ in t) for t in terms)]
+        self.left = sum(min(s for s, _ in t) for t in terms)
+
+    def _direct(self, x: float) -> float:
+        return sum(max(s * x + c for s, c in t) for t in self.terms)
+
+    def _slope_at(self, x: float) -> float:
+        return sum(max(t, key=lambda line: line[0] * x + line[1])[0] for t in self.terms)
+
+    def __call__(self, x: float) -> float:
+        j = bisect_right(self.xs, x) - 1
+        if j < 0:
+            return self.ys[0] + self.left * (x - self.xs[0])
+        return self.ys[j] + self.slopes[j] * (x - self.xs[j])
+
+    def knapsack(self, items, A0: float, room: float) -> float:
+        r"""min over :math:`t\in[0, room]` of :math:`C(t) + G(A_0 + t)`, :math:`C` the least cost of
+        taking value :math:`t` from ``items`` ((cost, value) pairs, value > 0, sorted by cost per
+        value; fractions allowed) and :math:`G` this function. Both are convex and piecewise linear,
+        so walk their breakpoints from :math:`t = 0` and stop where the right slope turns >= 0."""
+        xs, slopes = self.xs, self.slopes
+        j = bisect_right(xs, A0) - 1
+        best = self(A0)
+        if room <= 0.0:
+            return best
+        nxt_kink = xs[j + 1] - A0 if j + 1 < len(xs) else np.inf
+        t = c = 0.0
+        for a, v in items:
+            r = a / v
+            seg_end = min(t + v, room)
+            while t < seg_end:
+                if r + (self.left if j < 0 else slopes[j]) >= 0.0:
+                    return best
+                if nxt_kink <= seg_end:
+                    c += r * (nxt_kink - t)
+                    t = nxt_kink
+                    j += 1
+                    nxt_kink = xs[j + 1] - A0 if j + 1 < len(xs) else np.inf
+                    val = c + self.ys[j]
+                else:
+                    c += r * (seg_end - t)
+                    t = seg_end
+                    val = c + (self.ys[0] + self.left * (A0 + t - xs[0]) if j < 0
+                               else self.ys[j] + slopes[j] * (A0 + t - xs[j]))
+                if val < best:
+                    best = val
+            if t >= room:
+                break
+        return best
+
+
 #: Branch and bound over connected sets for kept sets up to this many blocks (else the MIP).
 SEARCH_MAX_BLOCKS = 40
 #: Besides the best, up to this many other negative areas a search meets become columns.
@@ -492,40 +563,30 @@ class ConnectedSearch:
         self.a = ac.cost[:, h] - duals.pi + ac.ws * pricer.n_pfas_block
         self.v = ac.value
         self.cap = np.inf if ac.cap is None else ac.cap
-        self.kinks = np.array(pricer.g_kinks())
+        self.pwl = pricer.g_pwl()
+        # the knapsack's items in cost-per-value order, once per hub (the costs do not change)
+        kept_pos = [b for b in self.blocks if self.v[b] > 0]
+        ratio = np.array([self.a[b] / self.v[b] for b in kept_pos])
+        self.order = [(kept_pos[i], float(self.a[kept_pos[i]]), float(self.v[kept_pos[i]]))
+                      for i in np.argsort(ratio, kind="stable")]
+        self.free = [(b, float(self.a[b])) for b in self.blocks if self.v[b] <= 0 and self.a[b] < 0]
 
-    def knapsack(self, avail: list[int], A0: float) -> float:
-        """min over x in [0,1] of sum a_b x_b + g_lower(A0 + sum v_b x_b), value within the cap; with
-        plan-rule steps, the least over their pieces (see :meth:`Pricer._use`)."""
+    def knapsack(self, avail, A0: float) -> float:
+        """min over x in [0,1] of sum a_b x_b + g_lower(A0 + sum v_b x_b) over the blocks ``avail``
+        (a set), value within the cap; with plan-rule steps, the least over their pieces (see
+        :meth:`Pricer._use`)."""
         return min(self._knapsack(avail, A0, min(self.cap, top)) + const for top, const in self.pricer.pieces)
 
-    def _knapsack(self, avail: list[int], A0: float, cap: float) -> float:
-        pr = self.pricer
+    def _knapsack(self, avail, A0: float, cap: float) -> float:
         if A0 > cap + 1e-3:
             return np.inf
-        if not avail:
-            return float(pr.g_lower(A0))
-        idx = np.array(avail)
-        if np.isfinite(cap):  # a block that alone overflows the cap is in no area here
-            idx = idx[self.v[idx] <= cap - A0 + 1e-3]
-            if not len(idx):
-                return float(pr.g_lower(A0))
-        a, v = self.a[idx], self.v[idx]
-        base = float(a[(v <= 0) & (a < 0)].sum())
-        pos = v > 0
-        a, v = a[pos], v[pos]
-        order = np.argsort(a / v, kind="stable")
-        cumv = np.concatenate([[0.0], np.cumsum(v[order])])
-        cumc = np.concatenate([[0.0], np.cumsum(a[order])])
         room = cap - A0
-        ok = cumv <= room + 1e-9
-        best = float(np.min((cumc + pr.g_lower(A0 + cumv))[ok])) if ok.any() else np.inf
-        top = min(room, cumv[-1])
-        pts = np.concatenate([self.kinks - A0, [top] if np.isfinite(top) else []])
-        pts = pts[(pts > 0.0) & (pts <= top)]
-        if len(pts):  # every point at once (market terms bring many kinks: issue 13)
-            best = min(best, float((np.interp(pts, cumv, cumc) + pr.g_lower(A0 + pts)).min()))
-        return base + best
+        base = sum(a for b, a in self.free if b in avail)
+        if np.isfinite(cap):  # a block that alone overflows the cap is in no area here
+            items = [(a, v) for b, a, v in self.order if b in avail and v <= room + 1e-3]
+        else:
+            items = [(a, v) for b, a, v in self.order if b in avail]
+        return base + self.pwl.knapsack(items, A0, room)
 
     def solve(self, time_limit: float, collect_below: float | None = None,
               max_nodes: int = SEARCH_MAX_NODES) -> "ExactResult":
@@ -561,16 +622,14 @@ class ConnectedSearch:
                 return
             inS = set(S)
             # blocks a superset can still reach: through kept, not excluded blocks
-            avail = []
-            seen = set(inS)
+            avail = set(frontier)
             stack = list(frontier)
-            seen.update(stack)
+            kept = self.kept
             while stack:
                 u = stack.pop()
-                avail.append(u)
                 for c in nb[u]:
-                    if c in self.kept and c not in seen and c not in excluded:
-                        seen.add(c)
+                    if c in kept and c not in avail and c not in inS and c not in excluded:
+                        avail.add(c)
                         stack.append(c)
             cut = best[0] - 1e-12 if collect_below is None else collect_below + 1e-9
             if partial + self.knapsack(avail, A) - mu > cut:
