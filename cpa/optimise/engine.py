@@ -114,8 +114,10 @@ MAX_TREES = 48
 #: Before the reduced-cost enumeration, the restricted master MIP (for the incumbent) gets at most
 #: UB_MIP_SHARE of the time left, and at most UB_MIP_SECONDS.
 UB_MIP_SHARE, UB_MIP_SECONDS = 0.3, 20.0
-#: Reduced-cost enumeration gives up beyond this many areas.
-MAX_ENUMERATED = 300_000
+#: Reduced-cost enumeration gives up beyond this many areas; one hub's search beyond this many nodes.
+MAX_ENUMERATED, ENUMERATION_MAX_NODES = 300_000, 2_000_000
+#: The reduced-cost enumeration's first step lists areas of reduced cost up to this share of Delta.
+RC_FIRST_SHARE = 0.125
 #: Columns added per iteration at most.
 MAX_NEW_COLUMNS = 600
 
@@ -649,6 +651,14 @@ class Engine:
 
     def integer_plan(self, max_seconds: float, improve: bool = True):
         """The restricted master MIP over the columns so far, then local search from the best plan."""
+        out = self.restricted_mip(max_seconds)
+        if out is not None and improve:
+            self.improve_incumbent(max_seconds=max_seconds)
+        return out
+
+    def restricted_mip(self, max_seconds: float, only: list[int] | None = None,
+                       label: str = "restricted master MIP"):
+        """The restricted master MIP over the columns so far (or the columns ``only``); its plan is offered."""
         if self.stopped() or not len(self.master):
             return None
         start = None
@@ -657,14 +667,13 @@ class Engine:
         self.report("restricted master MIP")
         out = solve_restricted_mip(self.master, time_limit=min(max_seconds, max(self.left(), 0.05)),
                                    solver=self.solver, threads=self.threads, seed=self.seed, start=start,
-                                   stop=self.stop)
-        self.log.append({"event": "restricted master MIP", "status": out.status, "columns": len(self.master),
+                                   stop=self.stop, only=only)
+        self.log.append({"event": label, "status": out.status,
+                         "columns": len(self.master) if only is None else len(only),
                          "objective": None if out.objective is None else out.objective + self.ac.offset(),
                          "seconds": round(out.seconds, 3), "detail": out.detail})
         if out.chosen:
             self.offer([self.master.columns[j].blocks for j in out.chosen], "restricted master MIP")
-        if improve:
-            self.improve_incumbent(max_seconds=max_seconds)
         return out
 
     def improve_incumbent(self, max_seconds: float, start: list | None = None, label: str = "") -> None:
@@ -722,13 +731,26 @@ class Engine:
             self.set_bound(min(b, theta), "restricted master MIP over every area of cost-threshold plans")
 
     def reduced_cost_enumeration(self) -> None:
-        """Block level, after the LP: list every area that can be in a plan cheaper than the
-        incumbent and solve the restricted master MIP over them, which is then exact.
+        r"""Block level, after the LP: list the areas of small reduced cost, step by step, and solve
+        the restricted master MIP over them; the last step is exact.
 
-        With duals (pi, mu, sigma) and rho <= every reduced cost, a plan P within the rules costs at
-        least sum(pi) + K mu + sum_r sigma_r rhs_r + sum_{S in P} rc_S, so a plan cheaper than UB has
-        every rc_S below Delta = UB - sum(pi) - K mu - sum_r sigma_r rhs_r - (K - 1) rho; hub by hub,
-        the branch and bound lists all of them."""
+        With the LP's duals :math:`(\pi, \mu, \sigma)` and :math:`\rho` at most every reduced
+        cost, a plan :math:`P` within the rules costs
+
+        .. math:: z(P) \ge L + \sum_{S\in P} rc_S \ge L + (K-1)\rho + rc_S \quad(S \in P),
+                  \qquad L = \textstyle\sum\pi + K\mu + \sum_r\sigma_r\,\mathrm{rhs}_r ,
+
+        so a plan costing at most :math:`T(d) = L + (K-1)\rho + d` uses only areas of reduced cost
+        at most :math:`d`. Step by step (:data:`RC_FIRST_SHARE` of :math:`\Delta = UB - L -
+        (K-1)\rho` first, then twice as much, at most :math:`\Delta`): list every area of reduced
+        cost at most :math:`d` (hub by hub, a branch and bound: :meth:`list_areas`) and solve the MIP
+        over the master's columns of reduced cost at most :math:`d` (every such area is one). Its
+        optimum :math:`z` (or its dual bound) gives the bound :math:`\min(z, T(d))`: a plan outside
+        the MIP costs more than :math:`T(d)`. So :math:`z \le T(d)` proves :math:`z` optimal; else
+        :math:`T(d)` is a bound and :math:`d` grows. A better plan lowers :math:`UB` and
+        :math:`\Delta`; at :math:`d = \Delta`, :math:`T = UB` and the step is exact. The lists grow
+        steeply with :math:`d`, so the first steps cost little, often prove the plan (when the
+        optimum is near the LP bound), and otherwise leave a bound that rises while time runs."""
         if self.lp_duals is None or self.stopped():
             return
         pr = self.pricer
@@ -740,39 +762,77 @@ class Engine:
         self.integer_plan(max_seconds=min(UB_MIP_SECONDS, max(self.left() * UB_MIP_SHARE, 0.05)))
         if self.incumbent is None or self.closed():
             return
-        ub = self.incumbent_obj - self.ac.offset()
-        delta = ub - float(duals.pi.sum()) - self.k * duals.mu - self.rule_bound(duals) - (self.k - 1) * min(rho, 0.0)
+        base = (float(duals.pi.sum()) + self.k * duals.mu + self.rule_bound(duals)
+                + (self.k - 1) * min(rho, 0.0))
+        offset = self.ac.offset()
         self.report("reduced-cost enumeration")
         lb, a, const = pr.cheap_bounds(duals)
-        end = time.perf_counter() + max(self.left() * 0.6, 0.05)
+        known: set[int] = set(self.master.keys)
+        d = RC_FIRST_SHARE * (self.incumbent_obj - offset - base)
+        while not self.stopped() and not self.closed():
+            delta = self.incumbent_obj - offset - base
+            d = min(d, delta)
+            listed = self.list_areas(duals, d, lb, a, const, known)
+            self.log.append({"event": "reduced-cost enumeration", "complete": listed is not None, "d": d,
+                             "delta": delta, "new_areas": listed, "seconds": round(self.elapsed(), 3)})
+            if listed is None:
+                return
+            rc = self.column_reduced_costs(duals)
+            only = np.flatnonzero(rc <= d + 1e-9).tolist()
+            out = self.restricted_mip(max(self.left(), 0.05), only=only,
+                                      label=f"restricted master MIP over the areas of reduced cost <= {d:.4g}")
+            threshold = base + d
+            if out is None:
+                return
+            if out.status == "infeasible":
+                cut = threshold
+            elif out.status == "optimal" and out.objective is not None:
+                cut = min(out.objective, threshold)
+            elif out.bound is not None:
+                cut = min(out.bound, threshold)
+            else:
+                return
+            self.set_bound(cut + offset, f"restricted master MIP over every area of reduced cost <= d = {d:.4g} "
+                                         "(a plan using any other costs more than LP bound + d)")
+            if out.status not in ("optimal", "infeasible"):
+                return  # out of time
+            if d >= delta - 1e-12:
+                return
+            d = 2.0 * d
+
+    def list_areas(self, duals: Duals, d: float, lb, a, const, known: set[int]) -> int | None:
+        """Every area of reduced cost at most ``d`` not in ``known`` (block masks) joins the master
+        (and ``known``): per hub, the branch and bound over the blocks that can be in such an area.
+        Returns how many were new, or None when the list could not be completed (time, size)."""
+        pr = self.pricer
         count = 0
         for h in np.argsort(lb, kind="stable"):
-            if lb[h] > delta + 1e-9:
-                continue
-            if self.stopped() or time.perf_counter() > end or count > MAX_ENUMERATED:
-                self.log.append({"event": "reduced-cost enumeration", "complete": False, "delta": delta,
-                                 "columns": count, "seconds": round(self.elapsed(), 3)})
-                return
-            keep = pr.safe_blocks(int(h), a[h], float(const[h]), delta)
+            if lb[h] > d + 1e-9:
+                break
+            if self.stopped() or count > MAX_ENUMERATED:
+                return None
+            keep = pr.safe_blocks(int(h), a[h], float(const[h]), d)
             if int(keep.sum()) > SEARCH_MAX_BLOCKS:
-                self.log.append({"event": "reduced-cost enumeration", "complete": False, "delta": delta,
-                                 "why": "too many blocks for the search", "seconds": round(self.elapsed(), 3)})
-                return
-            res = ConnectedSearch(pr, int(h), duals, keep).solve(max(end - time.perf_counter(), 0.01),
-                                                                  collect_below=delta, max_nodes=2_000_000)
-            if res.status == "stopped":
-                self.log.append({"event": "reduced-cost enumeration", "complete": False, "delta": delta,
-                                 "columns": count, "seconds": round(self.elapsed(), 3)})
-                return
+                self.log.append({"event": "reduced-cost enumeration", "why": "too many blocks for the search"})
+                return None
+            res = ConnectedSearch(pr, int(h), duals, keep).solve(max(self.left(), 0.01), collect_below=d,
+                                                                  max_nodes=ENUMERATION_MAX_NODES, known=known)
             count += len(res.columns)
             self.master.add(res.columns)
+            if res.status == "stopped":
+                return None
             self.report()
-        self.log.append({"event": "reduced-cost enumeration", "complete": True, "delta": delta, "columns": count,
-                         "seconds": round(self.elapsed(), 3)})
-        out = self.integer_plan(max_seconds=max(self.left(), 0.05), improve=False)
-        if out is not None and out.status == "optimal" and out.objective is not None:
-            self.set_bound(min(out.objective, ub) + self.ac.offset(),
-                           "restricted master MIP over every area of reduced cost <= incumbent - Lagrangian bound")
+        return count
+
+    def column_reduced_costs(self, duals: Duals) -> np.ndarray:
+        """Reduced cost of every master column under ``duals`` (plan rules' rows included)."""
+        pr = self.pricer
+        pr._use(duals)
+        pi = duals.pi
+        out = np.array([c.cost - float(pi[list(c.blocks)].sum()) for c in self.master.columns]) - duals.mu
+        if self.ac.plan_rules:
+            out -= np.array([pr.rule_reward(c) for c in self.master.columns])
+        return out
 
     def run(self, seeds: list[tuple[list, str]]) -> EngineResult:
         self.report("seeds", force=True)

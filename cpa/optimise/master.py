@@ -231,9 +231,26 @@ class MipOutcome:
 
 
 def solve_restricted_mip(master: Master, *, time_limit: float, solver: str = "highs", threads=None, seed: int = 0,
-                         start: list[int] | None = None, stop=None, facts_of=None) -> MipOutcome:
-    """Choose K of the master's columns covering every block once, at least cost (a MIP)."""
-    cols = master.columns
+                         start: list[int] | None = None, stop=None, facts_of=None,
+                         only: list[int] | None = None) -> MipOutcome:
+    """Choose K of the master's columns covering every block once, at least cost (a MIP); with
+    ``only``, of those columns (master indices) only. ``start`` and the chosen columns are master
+    indices."""
+    if only is None:
+        return _solve_mip(master, master.columns, time_limit=time_limit, solver=solver, threads=threads, seed=seed,
+                          start=start, stop=stop, facts_of=facts_of)
+    only = sorted(set(only))
+    at = {j: i for i, j in enumerate(only)}
+    sub_start = None if not start or any(j not in at for j in start) else [at[j] for j in start]
+    out = _solve_mip(master, [master.columns[j] for j in only], time_limit=time_limit, solver=solver,
+                     threads=threads, seed=seed, start=sub_start, stop=stop, facts_of=facts_of)
+    if out.chosen is not None:
+        out.chosen = [only[i] for i in out.chosen]
+    return out
+
+
+def _solve_mip(master: Master, cols: list[Column], *, time_limit: float, solver, threads, seed, start, stop,
+               facts_of) -> MipOutcome:
     n, k = master.n, master.k
     facts_of = facts_of or master.facts_of
     t0 = time.perf_counter()

@@ -548,8 +548,10 @@ class ConnectedSearch:
     """Exact hub-h pricing by branch and bound over the connected sets of kept blocks holding the
     hub's block, each visited once (include / exclude the first frontier block). A branch is cut
     when its partial reduced cost plus the continuous knapsack over the blocks it can still reach
-    (with the envelope of g) cannot beat the best area found; monotone rules cut growth. Valid when
-    the split term is linear in the blocks (strict mode: PFAs are blocks; or no split weight)."""
+    (with the envelope of g) cannot beat the best area found; monotone rules cut growth. When the
+    split term is linear in the blocks (strict mode: blocks hold whole PFAs; or no split weight) it
+    is a per-block cost; otherwise it is counted exactly for the area so far (``w_S`` per PFA
+    touched), which only grows with the area, and left out of the knapsack (a weaker bound)."""
 
     def __init__(self, pricer: Pricer, h: int, duals: Duals, keep: np.ndarray):
         ac = pricer.ac
@@ -560,7 +562,8 @@ class ConnectedSearch:
         self.blocks = [b for b in np.flatnonzero(keep).tolist()
                        if hub_label is None or pricer.locks[b] in (None, hub_label)]
         self.kept = set(self.blocks)
-        self.a = ac.cost[:, h] - duals.pi + ac.ws * pricer.n_pfas_block
+        self.linear_split = ac.ws == 0 or ac.options.coterminous == "strict"
+        self.a = ac.cost[:, h] - duals.pi + (ac.ws * pricer.n_pfas_block if self.linear_split else 0.0)
         self.v = ac.value
         self.cap = np.inf if ac.cap is None else ac.cap
         self.pwl = pricer.g_pwl()
@@ -589,69 +592,75 @@ class ConnectedSearch:
         return base + self.pwl.knapsack(items, A0, room)
 
     def solve(self, time_limit: float, collect_below: float | None = None,
-              max_nodes: int = SEARCH_MAX_NODES) -> "ExactResult":
+              max_nodes: int = SEARCH_MAX_NODES, known: set[int] | None = None) -> "ExactResult":
         """The best area (or, with ``collect_below``, every area whose hub-h reduced cost is at most
-        that value, as columns)."""
+        that value, as columns; with ``known``, a set of block masks, only areas not in it, which
+        are added to it: areas met again from another hub are not costed again)."""
         t0 = time.perf_counter()
         deadline = t0 + time_limit
         ac, pr = self.ac, self.pricer
         collected: list[tuple[int, ...]] = []
         nb = ac.neighbours
         mu = self.duals.mu
+        ws = 0.0 if self.linear_split else ac.ws
         best = [np.inf, None]
         nodes = [0]
         stopped = [False]
         hb = self.hb
+        kept = self.kept
 
-        def visit(S: list[int], frontier: list[int], excluded: set[int], partial: float, A: float,
+        def visit(S: list[int], mask: int, frontier: list[int], excluded: set[int], partial: float, A: float,
                   pfas: frozenset, labels: frozenset) -> None:
             nodes[0] += 1
             if nodes[0] > max_nodes or (nodes[0] % 256 == 0 and time.perf_counter() > deadline):
                 stopped[0] = True
                 return
             facts = ac.facts_for(A, len(pfas), labels)
+            split = ws * len(pfas)
             if ac.facts_ok(facts):
-                val = partial + float(pr.g_cost(A)) - mu
-                if collect_below is not None and val <= collect_below + 1e-9:
-                    collected.append(tuple(sorted(S)))
-                elif collect_below is None and val < -EPS_RC and len(collected) < SEARCH_EXTRA_COLUMNS:
+                val = partial + split + float(pr.g_cost(A)) - mu
+                if collect_below is not None:
+                    if val <= collect_below + 1e-9 and (known is None or mask not in known):
+                        collected.append(tuple(sorted(S)))
+                        if known is not None:
+                            known.add(mask)
+                elif val < -EPS_RC and len(collected) < SEARCH_EXTRA_COLUMNS:
                     collected.append(tuple(sorted(S)))  # more negative areas than the best: fewer rounds
                 if val < best[0] - 1e-12:
                     best[0], best[1] = val, tuple(sorted(S))
             if not frontier or not ac.can_grow(facts):
                 return
-            inS = set(S)
             # blocks a superset can still reach: through kept, not excluded blocks
             avail = set(frontier)
             stack = list(frontier)
-            kept = self.kept
             while stack:
                 u = stack.pop()
                 for c in nb[u]:
-                    if c in kept and c not in avail and c not in inS and c not in excluded:
+                    if c in kept and c not in avail and not mask >> c & 1 and c not in excluded:
                         avail.add(c)
                         stack.append(c)
             cut = best[0] - 1e-12 if collect_below is None else collect_below + 1e-9
-            if partial + self.knapsack(avail, A) - mu > cut:
+            if partial + split + self.knapsack(avail, A) - mu > cut:
                 return
             v = frontier[0]
             rest = frontier[1:]
             # include v
-            new = [c for c in nb[v] if c in self.kept and c not in inS and c not in excluded and c not in frontier]
+            new = [c for c in nb[v] if c in kept and not mask >> c & 1 and c not in excluded and c not in frontier]
             labels_v = labels | ({pr.locks[v]} - {None})
-            visit(S + [v], rest + new, excluded, partial + float(self.a[v]), A + float(self.v[v]),
+            visit(S + [v], mask | 1 << v, rest + new, excluded, partial + float(self.a[v]), A + float(self.v[v]),
                   pfas | ac.block_pfas[v], frozenset(labels_v))
             if stopped[0]:
                 return
             # exclude v
-            visit(S, rest, excluded | {v}, partial, A, pfas, labels)
+            visit(S, mask, rest, excluded | {v}, partial, A, pfas, labels)
 
-        start = [c for c in nb[hb] if c in self.kept]
-        visit([hb], start, set(), float(self.a[hb]), float(self.v[hb]), ac.block_pfas[hb],
+        start = [c for c in nb[hb] if c in kept]
+        visit([hb], 1 << hb, start, set(), float(self.a[hb]), float(self.v[hb]), ac.block_pfas[hb],
               frozenset({pr.locks[hb]} - {None}))
         secs = time.perf_counter() - t0
-        if stopped[0]:
-            return ExactResult("stopped", [], None, -np.inf, secs, nodes[0])
+        if stopped[0]:  # areas listed so far are columns all the same (and are in ``known`` now)
+            cols = [] if collect_below is None else [pr.column(S) for S in collected]
+            return ExactResult("stopped", cols, None, -np.inf, secs, nodes[0])
         if collect_below is not None:
             return ExactResult("optimal", [pr.column(S) for S in collected], best[0], best[0], secs, nodes[0])
         if best[1] is None:
