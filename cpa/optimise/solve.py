@@ -53,8 +53,10 @@ ENUMERATE_BLOCKS = 80
 RULE_REPAIR_SECONDS = 10.0
 #: Areas kept from an enumeration that ran out of budget (cheapest first) as first columns.
 PARTIAL_COLUMNS = 20_000
-#: Share of the time limit the seed enumeration may use.
-ENUM_SHARE = 0.1
+#: Share of the time limit (and cap in seconds) the seed enumeration may use. It finishes in about a
+#: second from strict K=17 up (and then proves the plan: Engine.enumeration_proof); below that it
+#: cannot finish in any sensible time, and column generation finds the LP's columns in seconds.
+ENUM_SHARE, ENUM_SECONDS = 0.1, 1.0
 #: Share of the time limit (and cap in seconds) for LAD-level seed heuristics.
 SEED_SHARE, SEED_SECONDS = 0.15, 30.0
 #: Seconds kept back from the time limit for naming and scoring the plan (at most 4% of the limit).
@@ -293,7 +295,8 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
         if blocks.n <= ENUMERATE_BLOCKS:
             _block_seeds(ac, engine, deadline)
             if not engine.stopped():
-                seed_info = _enumeration_seed(ac, engine, min(deadline, t0 + ENUM_SHARE * options.time_limit))
+                seed_info = _enumeration_seed(ac, engine, min(deadline, time.perf_counter() + min(
+                    ENUM_SHARE * options.time_limit, ENUM_SECONDS)))
         else:
             _lad_seeds(geo, values, options, ac, engine, min(deadline, t0 + min(SEED_SHARE * options.time_limit,
                                                                                SEED_SECONDS)))
