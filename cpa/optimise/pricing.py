@@ -610,14 +610,15 @@ class ConnectedSearch:
         kept = self.kept
 
         def visit(S: list[int], mask: int, frontier: list[int], excluded: set[int], partial: float, A: float,
-                  pfas: frozenset, labels: frozenset) -> None:
+                  pfas: frozenset, labels: frozenset, fresh: bool = True) -> None:
+            # fresh: S is new here (an "exclude" child holds its parent's S, already costed)
             nodes[0] += 1
             if nodes[0] > max_nodes or (nodes[0] % 256 == 0 and time.perf_counter() > deadline):
                 stopped[0] = True
                 return
             facts = ac.facts_for(A, len(pfas), labels)
             split = ws * len(pfas)
-            if ac.facts_ok(facts):
+            if fresh and ac.facts_ok(facts):
                 val = partial + split + float(pr.g_cost(A)) - mu
                 if collect_below is not None:
                     if val <= collect_below + 1e-9 and (known is None or mask not in known):
@@ -652,7 +653,7 @@ class ConnectedSearch:
             if stopped[0]:
                 return
             # exclude v
-            visit(S, mask, rest, excluded | {v}, partial, A, pfas, labels)
+            visit(S, mask, rest, excluded | {v}, partial, A, pfas, labels, False)
 
         start = [c for c in nb[hb] if c in kept]
         visit([hb], 1 << hb, start, set(), float(self.a[hb]), float(self.v[hb]), ac.block_pfas[hb],
