@@ -567,6 +567,9 @@ class ConnectedSearch:
         self.v = ac.value
         self.cap = np.inf if ac.cap is None else ac.cap
         self.pwl = pricer.g_pwl()
+        # g at a value: the envelope when it is g itself (no per-call numpy: the search calls it at every node)
+        exact = ac.objective.value_envelope_exact and not pricer.dual_terms
+        self.g = self.pwl if exact else (lambda value: float(pricer.g_cost(value)))
         # the knapsack's items in cost-per-value order, once per hub (the costs do not change)
         kept_pos = [b for b in self.blocks if self.v[b] > 0]
         ratio = np.array([self.a[b] / self.v[b] for b in kept_pos])
@@ -574,99 +577,116 @@ class ConnectedSearch:
                       for i in np.argsort(ratio, kind="stable")]
         self.free = [(b, float(self.a[b])) for b in self.blocks if self.v[b] <= 0 and self.a[b] < 0]
 
-    def knapsack(self, avail, A0: float) -> float:
+    def knapsack(self, avail: int, A0: float) -> float:
         """min over x in [0,1] of sum a_b x_b + g_lower(A0 + sum v_b x_b) over the blocks ``avail``
-        (a set), value within the cap; with plan-rule steps, the least over their pieces (see
+        (a bit mask), value within the cap; with plan-rule steps, the least over their pieces (see
         :meth:`Pricer._use`)."""
-        return min(self._knapsack(avail, A0, min(self.cap, top)) + const for top, const in self.pricer.pieces)
+        pieces = self.pricer.pieces
+        if len(pieces) == 1:
+            return self._knapsack(avail, A0, min(self.cap, pieces[0][0])) + pieces[0][1]
+        return min(self._knapsack(avail, A0, min(self.cap, top)) + const for top, const in pieces)
 
-    def _knapsack(self, avail, A0: float, cap: float) -> float:
+    def _knapsack(self, avail: int, A0: float, cap: float) -> float:
         if A0 > cap + 1e-3:
             return np.inf
         room = cap - A0
-        base = sum(a for b, a in self.free if b in avail)
+        base = sum(a for b, a in self.free if avail >> b & 1)
+        # items drawn lazily: the walk usually stops after the first few
         if np.isfinite(cap):  # a block that alone overflows the cap is in no area here
-            items = [(a, v) for b, a, v in self.order if b in avail and v <= room + 1e-3]
+            items = ((a, v) for b, a, v in self.order if avail >> b & 1 and v <= room + 1e-3)
         else:
-            items = [(a, v) for b, a, v in self.order if b in avail]
+            items = ((a, v) for b, a, v in self.order if avail >> b & 1)
         return base + self.pwl.knapsack(items, A0, room)
 
     def solve(self, time_limit: float, collect_below: float | None = None,
               max_nodes: int = SEARCH_MAX_NODES, known: set[int] | None = None) -> "ExactResult":
         """The best area (or, with ``collect_below``, every area whose hub-h reduced cost is at most
         that value, as columns; with ``known``, a set of block masks, only areas not in it, which
-        are added to it: areas met again from another hub are not costed again)."""
+        are added to it: areas met again from another hub are not costed again). Sets of blocks are
+        bit masks."""
         t0 = time.perf_counter()
         deadline = t0 + time_limit
         ac, pr = self.ac, self.pricer
-        collected: list[tuple[int, ...]] = []
-        nb = ac.neighbours
+        collected: list[int] = []
         mu = self.duals.mu
         ws = 0.0 if self.linear_split else ac.ws
-        best = [np.inf, None]
+        best = [np.inf, 0]
         nodes = [0]
         stopped = [False]
         hb = self.hb
         kept = self.kept
+        # kept neighbours of each kept block, as lists and as bit masks
+        nbk = {b: [c for c in ac.neighbours[b] if c in kept] for b in self.blocks}
+        nbk_mask = {b: sum(1 << c for c in nbk[b]) for b in self.blocks}
+        a, v_of, g, locks, block_pfas = self.a, self.v, self.g, pr.locks, ac.block_pfas
+        facts_for, facts_ok, can_grow = ac.facts_for, ac.facts_ok, ac.can_grow
+        collecting = collect_below is not None
 
-        def visit(S: list[int], mask: int, frontier: list[int], excluded: set[int], partial: float, A: float,
-                  pfas: frozenset, labels: frozenset, fresh: bool = True) -> None:
-            # fresh: S is new here (an "exclude" child holds its parent's S, already costed)
+        def visit(mask: int, frontier: list[int], fmask: int, excl: int, partial: float, A: float,
+                  pfas: frozenset, labels: frozenset, fresh: bool = True, avail: int = -1) -> None:
+            # fresh: the area is new here (an "exclude" child holds its parent's area, already costed);
+            # avail: the blocks it can still reach, when known (-1: not yet)
             nodes[0] += 1
             if nodes[0] > max_nodes or (nodes[0] % 256 == 0 and time.perf_counter() > deadline):
                 stopped[0] = True
                 return
-            facts = ac.facts_for(A, len(pfas), labels)
+            facts = facts_for(A, len(pfas), labels)
             split = ws * len(pfas)
-            if fresh and ac.facts_ok(facts):
-                val = partial + split + float(pr.g_cost(A)) - mu
-                if collect_below is not None:
+            if fresh and facts_ok(facts):
+                val = partial + split + g(A) - mu
+                if collecting:
                     if val <= collect_below + 1e-9 and (known is None or mask not in known):
-                        collected.append(tuple(sorted(S)))
+                        collected.append(mask)
                         if known is not None:
                             known.add(mask)
                 elif val < -EPS_RC and len(collected) < SEARCH_EXTRA_COLUMNS:
-                    collected.append(tuple(sorted(S)))  # more negative areas than the best: fewer rounds
+                    collected.append(mask)  # more negative areas than the best: fewer rounds
                 if val < best[0] - 1e-12:
-                    best[0], best[1] = val, tuple(sorted(S))
-            if not frontier or not ac.can_grow(facts):
+                    best[0], best[1] = val, mask
+            if not frontier or not can_grow(facts):
                 return
-            # blocks a superset can still reach: through kept, not excluded blocks
-            avail = set(frontier)
-            stack = list(frontier)
-            while stack:
-                u = stack.pop()
-                for c in nb[u]:
-                    if c in kept and c not in avail and not mask >> c & 1 and c not in excluded:
-                        avail.add(c)
-                        stack.append(c)
-            cut = best[0] - 1e-12 if collect_below is None else collect_below + 1e-9
+            # blocks a superset can still reach: through kept blocks not in the area nor excluded (an
+            # "include v" child reaches what its parent reached but v, so only "exclude" children search)
+            blocked = mask | excl
+            if avail < 0:
+                avail = fmask
+                stack = frontier[:]
+                while stack:
+                    for c in nbk[stack.pop()]:
+                        if not (avail | blocked) >> c & 1:
+                            avail |= 1 << c
+                            stack.append(c)
+            cut = best[0] - 1e-12 if not collecting else collect_below + 1e-9
             if partial + split + self.knapsack(avail, A) - mu > cut:
                 return
             v = frontier[0]
             rest = frontier[1:]
             # include v
-            new = [c for c in nb[v] if c in kept and not mask >> c & 1 and c not in excluded and c not in frontier]
-            labels_v = labels | ({pr.locks[v]} - {None})
-            visit(S + [v], mask | 1 << v, rest + new, excluded, partial + float(self.a[v]), A + float(self.v[v]),
-                  pfas | ac.block_pfas[v], frozenset(labels_v))
+            taken = blocked | fmask
+            new = [c for c in nbk[v] if not taken >> c & 1]
+            lock = locks[v]
+            visit(mask | 1 << v, rest + new, (fmask & ~(1 << v)) | (nbk_mask[v] & ~taken), excl,
+                  partial + float(a[v]), A + float(v_of[v]), pfas | block_pfas[v],
+                  labels if lock is None else labels | {lock}, True, avail & ~(1 << v))
             if stopped[0]:
                 return
             # exclude v
-            visit(S, mask, rest, excluded | {v}, partial, A, pfas, labels, False)
+            visit(mask, rest, fmask & ~(1 << v), excl | 1 << v, partial, A, pfas, labels, False)
 
-        start = [c for c in nb[hb] if c in kept]
-        visit([hb], 1 << hb, start, set(), float(self.a[hb]), float(self.v[hb]), ac.block_pfas[hb],
-              frozenset({pr.locks[hb]} - {None}))
+        start = nbk[hb]
+        visit(1 << hb, start[:], nbk_mask[hb], 0, float(a[hb]), float(v_of[hb]), block_pfas[hb],
+              frozenset({locks[hb]} - {None}))
         secs = time.perf_counter() - t0
+        blocks_of = lambda m: tuple(b for b in range(m.bit_length()) if m >> b & 1)  # noqa: E731
         if stopped[0]:  # areas listed so far are columns all the same (and are in ``known`` now)
-            cols = [] if collect_below is None else [pr.column(S) for S in collected]
+            cols = [] if not collecting else [pr.column(blocks_of(m)) for m in collected]
             return ExactResult("stopped", cols, None, -np.inf, secs, nodes[0])
-        if collect_below is not None:
-            return ExactResult("optimal", [pr.column(S) for S in collected], best[0], best[0], secs, nodes[0])
-        if best[1] is None:
+        if collecting:
+            return ExactResult("optimal", [pr.column(blocks_of(m)) for m in collected], best[0], best[0], secs,
+                               nodes[0])
+        if not best[1]:
             return ExactResult("infeasible", [], None, np.inf, secs, nodes[0])
-        cols = [pr.column(best[1])] + [pr.column(S) for S in collected if S != best[1]]
+        cols = [pr.column(blocks_of(best[1]))] + [pr.column(blocks_of(m)) for m in collected if m != best[1]]
         return ExactResult("optimal", cols, best[0], best[0], secs, nodes[0])
 
 
