@@ -117,10 +117,14 @@ UB_MIP_SHARE, UB_MIP_SECONDS = 0.3, 20.0
 #: Reduced-cost enumeration gives up beyond this many areas; one hub's search beyond this many nodes.
 MAX_ENUMERATED, ENUMERATION_MAX_NODES = 300_000, 2_000_000
 #: The reduced-cost enumeration's first step lists areas of reduced cost up to this share of Delta,
-#: each next step up to RC_GROWTH times as far (at most Delta).
-RC_FIRST_SHARE, RC_GROWTH = 0.0625, 4.0
-#: Local search before the reduced-cost enumeration: this share of the time so far, at least UB_SEARCH_MIN s.
-UB_SEARCH_SHARE, UB_SEARCH_MIN = 0.1, 0.3
+#: each next step up to RC_GROWTH times as far (at most Delta). Doubling: a step's MIP often finds a
+#: better plan well before d reaches Delta (each area of a plan has rc below the plan's total; strict
+#: K=7: the optimum at d = 1.12 with Delta = 2.24), and the next step stops at the new, smaller
+#: Delta; growing by 4 jumped to d = 2.24, whose list and MIP did not finish in 60 s.
+RC_FIRST_SHARE, RC_GROWTH = 0.0625, 2.0
+#: Local search before the reduced-cost enumeration: recombination with at most this many spanning
+#: trees per pair of areas (a budget in work, so the path does not depend on the machine's speed).
+UB_SEARCH_TREES = 12
 #: Columns added per iteration at most.
 MAX_NEW_COLUMNS = 600
 
@@ -609,7 +613,13 @@ class Engine:
             self.report("column generation")
             # heuristic pricing gives columns, not bounds: cut short at ``until`` (at thousands of
             # units one pass over every hub takes longer than a short time limit)
-            cols = self.pricer.heuristic(duals, deadline=until)
+            hubs = None
+            if self.ac.n <= HUB_MODELS_ABOVE:
+                # block level: a hub whose cheap bound is >= 0 has no area of negative reduced cost, so
+                # heuristic growth from it is wasted (most hubs, near the LP optimum)
+                lb = self.pricer.cheap_bounds(duals)[0]
+                hubs = np.flatnonzero(lb < -EPS_RC).tolist()
+            cols = self.pricer.heuristic(duals, hubs=hubs, deadline=until)
             basis = [c.blocks for c, x in zip(self.master.columns, sol.values) if x > 1e-9]
             cols = cols + self.pricer.improve(basis, duals, rounds=2, deadline=until)
             now = time.perf_counter()
@@ -679,7 +689,8 @@ class Engine:
             self.offer([self.master.columns[j].blocks for j in out.chosen], "restricted master MIP")
         return out
 
-    def improve_incumbent(self, max_seconds: float, start: list | None = None, label: str = "") -> None:
+    def improve_incumbent(self, max_seconds: float, start: list | None = None, label: str = "",
+                          max_trees: int = MAX_TREES) -> None:
         """Local search from the incumbent (or ``start``): recombination of adjacent areas
         (spanning-tree splits, seeded, more trees when a pass finds nothing), single-block moves and
         (LAD level) chained moves; the result is offered as a plan (its areas become columns)."""
@@ -696,7 +707,7 @@ class Engine:
                              stop=self.stop)
             part = local_search(part, deadline=end, stop=self.stop)
             if part.objective() >= before - 1e-9:
-                if trees >= MAX_TREES:
+                if trees >= max_trees:
                     break
                 trees *= 2  # nothing found: look harder (more spanning trees per pair)
         if self.ac.n > HUB_MODELS_ABOVE:
@@ -765,8 +776,8 @@ class Engine:
         mip_seconds = min(UB_MIP_SECONDS, max(self.left() * UB_MIP_SHARE, 0.05))
         self.restricted_mip(mip_seconds)
         # local search: worth a second at small K (strict K=7: 55.23 -> 54.81, Delta 2.08 -> 1.65), where
-        # the enumeration takes tens of seconds; at large K the enumeration costs less than its passes
-        self.improve_incumbent(max_seconds=min(mip_seconds, max(UB_SEARCH_MIN, UB_SEARCH_SHARE * self.elapsed())))
+        # the enumeration takes tens of seconds; at large K the enumeration costs less than many passes
+        self.improve_incumbent(max_seconds=mip_seconds, max_trees=UB_SEARCH_TREES)
         if self.incumbent is None or self.closed():
             return
         base = (float(duals.pi.sum()) + self.k * duals.mu + self.rule_bound(duals)
@@ -775,11 +786,12 @@ class Engine:
         self.report("reduced-cost enumeration")
         lb, a, const = pr.cheap_bounds(duals)
         known: set[int] = set(self.master.keys)
+        margins: dict[int, np.ndarray] = {}  # per hub, Pricer.block_margins (the same at every step)
         d = RC_FIRST_SHARE * (self.incumbent_obj - offset - base)
         while not self.stopped() and not self.closed():
             delta = self.incumbent_obj - offset - base
             d = min(d, delta)
-            listed = self.list_areas(duals, d, lb, a, const, known)
+            listed = self.list_areas(duals, d, lb, a, const, known, margins)
             self.log.append({"event": "reduced-cost enumeration", "complete": listed is not None, "d": d,
                              "delta": delta, "new_areas": listed, "seconds": round(self.elapsed(), 3)})
             if listed is None:
@@ -807,18 +819,23 @@ class Engine:
                 return
             d = RC_GROWTH * d
 
-    def list_areas(self, duals: Duals, d: float, lb, a, const, known: set[int]) -> int | None:
+    def list_areas(self, duals: Duals, d: float, lb, a, const, known: set[int],
+                   margins: dict[int, np.ndarray]) -> int | None:
         """Every area of reduced cost at most ``d`` not in ``known`` (block masks) joins the master
-        (and ``known``): per hub, the branch and bound over the blocks that can be in such an area.
+        (and ``known``): per hub, the branch and bound over the blocks that can be in such an area
+        (``margins``: each hub's :meth:`Pricer.block_margins`, filled here).
         Returns how many were new, or None when the list could not be completed (time, size)."""
         pr = self.pricer
         count = 0
-        for h in np.argsort(lb, kind="stable"):
+        for h in np.argsort(lb, kind="stable").tolist():
             if lb[h] > d + 1e-9:
                 break
             if self.stopped() or count > MAX_ENUMERATED:
                 return None
-            keep = pr.safe_blocks(int(h), a[h], float(const[h]), d)
+            if h not in margins:
+                margins[h] = pr.block_margins(int(h), a[h], float(const[h]))
+            keep = margins[h] <= d + 1e-9
+            keep[pr.hub_block[h]] = True
             if int(keep.sum()) > SEARCH_MAX_BLOCKS:
                 self.log.append({"event": "reduced-cost enumeration", "why": "too many blocks for the search"})
                 return None

@@ -434,6 +434,14 @@ class Pricer:
     def safe_blocks(self, h: int, a_h: np.ndarray, const_h: float, theta: float) -> np.ndarray:
         """Blocks that may be in an area of hub h with reduced cost <= theta (boolean mask):
         const_h + SP+_h(b) + KN-_h <= theta (see the module docstring)."""
+        keep = self.block_margins(h, a_h, const_h) <= theta + 1e-9
+        keep[int(self.hub_block[h])] = True
+        return keep
+
+    def block_margins(self, h: int, a_h: np.ndarray, const_h: float) -> np.ndarray:
+        """Per block b, a lower bound on the hub-h reduced cost of every area holding b:
+        const_h + SP+_h(b) + KN-_h (:meth:`safe_blocks` compares it with a threshold; it does not
+        depend on the threshold, so a caller trying several keeps it)."""
         hb = int(self.hub_block[h])
         tiny = 1e-12  # csgraph drops explicit zeros: keep every arc
         w = np.maximum(a_h, 0.0)[self.arc_cols] + tiny
@@ -441,21 +449,19 @@ class Pricer:
         sp = dijkstra(g, directed=True, indices=hb) - tiny * self.n
         if len(self.pieces) == 1:
             kn = float(self.knapsack_bounds(np.minimum(a_h, 0.0)[None, :], np.array([h]))[0])
-            keep = const_h + sp + kn <= theta + 1e-9
-        else:
-            # plan-rule steps (issue 13): the union over pieces, each with its own knapsack, and a
-            # block kept for a capped piece only if a path from the hub to it fits under the cap
-            cap = np.inf if self.ac.cap is None else self.ac.cap
-            vw = self.value[self.arc_cols] + tiny
-            vg = csr_matrix((vw, (self.arc_rows, self.arc_cols)), shape=(self.n, self.n))
-            path_value = self.value[hb] + dijkstra(vg, directed=True, indices=hb) - tiny * self.n
-            keep = np.zeros(self.n, dtype=bool)
-            for top, const in self.pieces:
-                top = min(cap, top)
-                kn = float(self._knapsack_bounds(np.minimum(a_h, 0.0)[None, :], np.array([h]), None, top)[0]) + const
-                keep |= (const_h + sp + kn <= theta + 1e-9) & (path_value <= top + 1e-3)
-        keep[hb] = True
-        return keep
+            return const_h + sp + kn
+        # plan-rule steps (issue 13): the least over pieces, each with its own knapsack, a piece
+        # counting for a block only if a path from the hub to it fits under the piece's cap
+        cap = np.inf if self.ac.cap is None else self.ac.cap
+        vw = self.value[self.arc_cols] + tiny
+        vg = csr_matrix((vw, (self.arc_rows, self.arc_cols)), shape=(self.n, self.n))
+        path_value = self.value[hb] + dijkstra(vg, directed=True, indices=hb) - tiny * self.n
+        out = np.full(self.n, np.inf)
+        for top, const in self.pieces:
+            top = min(cap, top)
+            kn = float(self._knapsack_bounds(np.minimum(a_h, 0.0)[None, :], np.array([h]), None, top)[0]) + const
+            out = np.minimum(out, np.where(path_value <= top + 1e-3, const_h + sp + kn, np.inf))
+        return out
 
     # ------------------------------------------------------------------ exact
     def exact(self, h: int, duals: Duals, keep: np.ndarray, time_limit: float,

@@ -68,9 +68,8 @@ def test_reduced_cost_enumeration_in_steps(monkeypatch, layout, seed, k):
     """With the seed enumeration and the local search off, the proof comes from the reduced-cost
     enumeration's steps: the proven optimum equals brute force, every bound logged on the way (each
     step's LP + (K-1) rho + d among them) is at most it, and more than one step ran."""
-    monkeypatch.setattr(solve_mod, "ENUM_SECONDS", 0.0)
-    monkeypatch.setattr(engine_mod, "UB_SEARCH_SHARE", 0.0)
-    monkeypatch.setattr(engine_mod, "UB_SEARCH_MIN", 0.0)
+    monkeypatch.setattr(solve_mod, "ENUM_VISITS", 0)
+    monkeypatch.setattr(engine_mod.Engine, "improve_incumbent", lambda self, *args, **kwargs: None)
     geo, values = grid_geography(layout, random_values(len(layout), len(layout[0]), seed))
     r = check_against_brute_force(geo, values, SolveOptions(k=k, coterminous="off", time_limit=60))
     steps = [e for e in r.report.iterations if e["event"] == "reduced-cost enumeration"]
