@@ -49,8 +49,9 @@ over every connected area :math:`S` that meets the per-area rules, with
    level every area that can be in a plan cheaper than the incumbent has
    reduced cost at most :math:`\Delta = UB - \sum\pi - K\mu - (K-1)\rho`, so
    listing them all (branch and bound per hub) makes the MIP over them exact
-   (:meth:`Engine.reduced_cost_enumeration`). With every weight non-negative, 0
-   is a bound as well.
+   (:meth:`Engine.reduced_cost_enumeration`); it goes in steps :math:`d <
+   \Delta` first, each giving the bound :math:`\min(z_d, LP + (K-1)\rho + d)`
+   and often a better plan. With every weight non-negative, 0 is a bound as well.
 4. **Integer plans** (:meth:`Engine.integer_plan`): the restricted master MIP over
    the columns so far (time-sliced), then recombination of adjacent areas
    (seeded spanning-tree splits, as ReCom, but keeping only improvements) and
@@ -63,7 +64,7 @@ A plan is called optimal only when its objective is within
 :data:`OPTIMALITY_TOLERANCE` (relative) of a valid bound. Branching
 (Ryan-Foster on pairs of blocks) is not implemented: where the LP gap is large
 and the reduced-cost enumeration does not finish in time, the plan is reported
-``feasible`` with its gap.
+``feasible`` with its gap (the bound of the last step that finished).
 """
 
 from __future__ import annotations
