@@ -761,7 +761,8 @@ class Engine:
         cost at most :math:`d` (hub by hub, a branch and bound: :meth:`list_areas`) and solve the MIP
         over the master's columns of reduced cost at most :math:`d` (every such area is one). Its
         optimum :math:`z` (or its dual bound) gives the bound :math:`\min(z, T(d))`: a plan outside
-        the MIP costs more than :math:`T(d)`. So :math:`z \le T(d)` proves :math:`z` optimal; else
+        the MIP costs more than :math:`T(d)` (the incumbent's columns join the MIP too: a start, and
+        a plan in any case). So :math:`z \le T(d)` proves :math:`z` optimal; else
         :math:`T(d)` is a bound and :math:`d` grows. A better plan lowers :math:`UB` and
         :math:`\Delta`; at :math:`d = \Delta`, :math:`T = UB` and the step is exact. The lists grow
         steeply with :math:`d`, so the first steps cost little, often prove the plan (when the
@@ -798,7 +799,11 @@ class Engine:
             if listed is None:
                 return
             rc = self.column_reduced_costs(duals)
-            only = np.flatnonzero(rc <= d + 1e-9).tolist()
+            # the incumbent's columns too: the MIP then always has a plan (CBC reports no infeasibility)
+            # and a start, and min(z, LP + (K-1) rho + d) stays a bound (more columns only lower z, and
+            # a plan cheaper than the threshold is in the MIP either way)
+            only = np.flatnonzero(rc <= d + 1e-9).tolist() + [
+                self.master.keys[Column(a, 0, 0.0).mask] for a in self.incumbent]
             out = self.restricted_mip(max(self.left(), 0.05), only=only,
                                       label=f"restricted master MIP over the areas of reduced cost <= {d:.4g}")
             threshold = base + d
