@@ -671,7 +671,7 @@ class Engine:
         return out
 
     def restricted_mip(self, max_seconds: float, only: list[int] | None = None,
-                       label: str = "restricted master MIP"):
+                       label: str = "restricted master MIP", presolve: bool = False):
         """The restricted master MIP over the columns so far (or the columns ``only``); its plan is offered."""
         if self.stopped() or not len(self.master):
             return None
@@ -681,7 +681,7 @@ class Engine:
         self.report("restricted master MIP")
         out = solve_restricted_mip(self.master, time_limit=min(max_seconds, max(self.left(), 0.05)),
                                    solver=self.solver, threads=self.threads, seed=self.seed, start=start,
-                                   stop=self.stop, only=only)
+                                   stop=self.stop, only=only, presolve=presolve)
         self.log.append({"event": label, "status": out.status,
                          "columns": len(self.master) if only is None else len(only),
                          "objective": None if out.objective is None else out.objective + self.ac.offset(),
@@ -804,7 +804,9 @@ class Engine:
             # a plan cheaper than the threshold is in the MIP either way)
             only = np.flatnonzero(rc <= d + 1e-9).tolist() + [
                 self.master.keys[Column(a, 0, 0.0).mask] for a in self.incumbent]
-            out = self.restricted_mip(max(self.left(), 0.05), only=only,
+            # presolve below Delta, where the step's MIP seeks a better plan; at Delta it proves the
+            # incumbent, faster without (see solve_restricted_mip)
+            out = self.restricted_mip(max(self.left(), 0.05), only=only, presolve=d < delta - 1e-12,
                                       label=f"restricted master MIP over the areas of reduced cost <= {d:.4g}")
             threshold = base + d
             if out is None:
