@@ -122,7 +122,7 @@ MAX_ENUMERATED, ENUMERATION_MAX_NODES = 300_000, 2_000_000
 #: better plan well before d reaches Delta (each area of a plan has rc below the plan's total; strict
 #: K=7: the optimum at d = 1.12 with Delta = 2.24), and the next step stops at the new, smaller
 #: Delta; growing by 4 jumped to d = 2.24, whose list and MIP did not finish in 60 s.
-RC_FIRST_SHARE, RC_GROWTH = 0.0625, 2.0
+RC_FIRST_SHARE, RC_GROWTH = 0.125, 2.0
 #: Local search before the reduced-cost enumeration: recombination with at most this many spanning
 #: trees per pair of areas (a budget in work, so the path does not depend on the machine's speed).
 UB_SEARCH_TREES = 12
