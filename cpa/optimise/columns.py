@@ -51,7 +51,8 @@ class Column:
     cost: float
 
 
-def enumerate_columns(ac: AreaCosts, threshold: float, deadline: float | None = None) -> tuple[list[Column], int]:
+def enumerate_columns(ac: AreaCosts, threshold: float, deadline: float | None = None,
+                      max_visits: int = MAX_VISITS) -> tuple[list[Column], int]:
     """All connected areas meeting the per-area rules whose LB(S) <= threshold (balance as the only
     value term: with other value terms the bound is not used as a proof, only to seed the master)."""
     bl, o = ac.blocks, ac.options
@@ -87,7 +88,7 @@ def enumerate_columns(ac: AreaCosts, threshold: float, deadline: float | None = 
     def visit(S, sset, ext, cvec, A, tsum, E, pf, lab):
         nonlocal visits
         visits += 1
-        if visits > MAX_VISITS or (deadline is not None and visits % 1000 == 0 and time.perf_counter() > deadline):
+        if visits > max_visits or (deadline is not None and visits % 1000 == 0 and time.perf_counter() > deadline):
             raise TooManyColumns(cols)
         if floor is None or A >= floor - 1e-6:
             hmask = member[S].any(axis=0)

@@ -49,8 +49,9 @@ over every connected area :math:`S` that meets the per-area rules, with
    level every area that can be in a plan cheaper than the incumbent has
    reduced cost at most :math:`\Delta = UB - \sum\pi - K\mu - (K-1)\rho`, so
    listing them all (branch and bound per hub) makes the MIP over them exact
-   (:meth:`Engine.reduced_cost_enumeration`). With every weight non-negative, 0
-   is a bound as well.
+   (:meth:`Engine.reduced_cost_enumeration`); it goes in steps :math:`d <
+   \Delta` first, each giving the bound :math:`\min(z_d, LP + (K-1)\rho + d)`
+   and often a better plan. With every weight non-negative, 0 is a bound as well.
 4. **Integer plans** (:meth:`Engine.integer_plan`): the restricted master MIP over
    the columns so far (time-sliced), then recombination of adjacent areas
    (seeded spanning-tree splits, as ReCom, but keeping only improvements) and
@@ -63,7 +64,7 @@ A plan is called optimal only when its objective is within
 :data:`OPTIMALITY_TOLERANCE` (relative) of a valid bound. Branching
 (Ryan-Foster on pairs of blocks) is not implemented: where the LP gap is large
 and the reduced-cost enumeration does not finish in time, the plan is reported
-``feasible`` with its gap.
+``feasible`` with its gap (the bound of the last step that finished).
 """
 
 from __future__ import annotations
@@ -114,8 +115,17 @@ MAX_TREES = 48
 #: Before the reduced-cost enumeration, the restricted master MIP (for the incumbent) gets at most
 #: UB_MIP_SHARE of the time left, and at most UB_MIP_SECONDS.
 UB_MIP_SHARE, UB_MIP_SECONDS = 0.3, 20.0
-#: Reduced-cost enumeration gives up beyond this many areas.
-MAX_ENUMERATED = 300_000
+#: Reduced-cost enumeration gives up beyond this many areas; one hub's search beyond this many nodes.
+MAX_ENUMERATED, ENUMERATION_MAX_NODES = 300_000, 2_000_000
+#: The reduced-cost enumeration's first step lists areas of reduced cost up to this share of Delta,
+#: each next step up to RC_GROWTH times as far (at most Delta). Doubling: a step's MIP often finds a
+#: better plan well before d reaches Delta (each area of a plan has rc below the plan's total; strict
+#: K=7: the optimum at d = 1.12 with Delta = 2.24), and the next step stops at the new, smaller
+#: Delta; growing by 4 jumped to d = 2.24, whose list and MIP did not finish in 60 s.
+RC_FIRST_SHARE, RC_GROWTH = 0.125, 2.0
+#: Local search before the reduced-cost enumeration: recombination with at most this many spanning
+#: trees per pair of areas (a budget in work, so the path does not depend on the machine's speed).
+UB_SEARCH_TREES = 12
 #: Columns added per iteration at most.
 MAX_NEW_COLUMNS = 600
 
@@ -604,7 +614,13 @@ class Engine:
             self.report("column generation")
             # heuristic pricing gives columns, not bounds: cut short at ``until`` (at thousands of
             # units one pass over every hub takes longer than a short time limit)
-            cols = self.pricer.heuristic(duals, deadline=until)
+            hubs = None
+            if self.ac.n <= HUB_MODELS_ABOVE:
+                # block level: a hub whose cheap bound is >= 0 has no area of negative reduced cost, so
+                # heuristic growth from it is wasted (most hubs, near the LP optimum)
+                lb = self.pricer.cheap_bounds(duals)[0]
+                hubs = np.flatnonzero(lb < -EPS_RC).tolist()
+            cols = self.pricer.heuristic(duals, hubs=hubs, deadline=until)
             basis = [c.blocks for c, x in zip(self.master.columns, sol.values) if x > 1e-9]
             cols = cols + self.pricer.improve(basis, duals, rounds=2, deadline=until)
             now = time.perf_counter()
@@ -649,6 +665,14 @@ class Engine:
 
     def integer_plan(self, max_seconds: float, improve: bool = True):
         """The restricted master MIP over the columns so far, then local search from the best plan."""
+        out = self.restricted_mip(max_seconds)
+        if out is not None and improve:
+            self.improve_incumbent(max_seconds=max_seconds)
+        return out
+
+    def restricted_mip(self, max_seconds: float, only: list[int] | None = None,
+                       label: str = "restricted master MIP", presolve: bool = False):
+        """The restricted master MIP over the columns so far (or the columns ``only``); its plan is offered."""
         if self.stopped() or not len(self.master):
             return None
         start = None
@@ -657,17 +681,17 @@ class Engine:
         self.report("restricted master MIP")
         out = solve_restricted_mip(self.master, time_limit=min(max_seconds, max(self.left(), 0.05)),
                                    solver=self.solver, threads=self.threads, seed=self.seed, start=start,
-                                   stop=self.stop)
-        self.log.append({"event": "restricted master MIP", "status": out.status, "columns": len(self.master),
+                                   stop=self.stop, only=only, presolve=presolve)
+        self.log.append({"event": label, "status": out.status,
+                         "columns": len(self.master) if only is None else len(only),
                          "objective": None if out.objective is None else out.objective + self.ac.offset(),
                          "seconds": round(out.seconds, 3), "detail": out.detail})
         if out.chosen:
             self.offer([self.master.columns[j].blocks for j in out.chosen], "restricted master MIP")
-        if improve:
-            self.improve_incumbent(max_seconds=max_seconds)
         return out
 
-    def improve_incumbent(self, max_seconds: float, start: list | None = None, label: str = "") -> None:
+    def improve_incumbent(self, max_seconds: float, start: list | None = None, label: str = "",
+                          max_trees: int = MAX_TREES) -> None:
         """Local search from the incumbent (or ``start``): recombination of adjacent areas
         (spanning-tree splits, seeded, more trees when a pass finds nothing), single-block moves and
         (LAD level) chained moves; the result is offered as a plan (its areas become columns)."""
@@ -684,7 +708,7 @@ class Engine:
                              stop=self.stop)
             part = local_search(part, deadline=end, stop=self.stop)
             if part.objective() >= before - 1e-9:
-                if trees >= MAX_TREES:
+                if trees >= max_trees:
                     break
                 trees *= 2  # nothing found: look harder (more spanning trees per pair)
         if self.ac.n > HUB_MODELS_ABOVE:
@@ -722,13 +746,27 @@ class Engine:
             self.set_bound(min(b, theta), "restricted master MIP over every area of cost-threshold plans")
 
     def reduced_cost_enumeration(self) -> None:
-        """Block level, after the LP: list every area that can be in a plan cheaper than the
-        incumbent and solve the restricted master MIP over them, which is then exact.
+        r"""Block level, after the LP: list the areas of small reduced cost, step by step, and solve
+        the restricted master MIP over them; the last step is exact.
 
-        With duals (pi, mu, sigma) and rho <= every reduced cost, a plan P within the rules costs at
-        least sum(pi) + K mu + sum_r sigma_r rhs_r + sum_{S in P} rc_S, so a plan cheaper than UB has
-        every rc_S below Delta = UB - sum(pi) - K mu - sum_r sigma_r rhs_r - (K - 1) rho; hub by hub,
-        the branch and bound lists all of them."""
+        With the LP's duals :math:`(\pi, \mu, \sigma)` and :math:`\rho` at most every reduced
+        cost, a plan :math:`P` within the rules costs
+
+        .. math:: z(P) \ge L + \sum_{S\in P} rc_S \ge L + (K-1)\rho + rc_S \quad(S \in P),
+                  \qquad L = \textstyle\sum\pi + K\mu + \sum_r\sigma_r\,\mathrm{rhs}_r ,
+
+        so a plan costing at most :math:`T(d) = L + (K-1)\rho + d` uses only areas of reduced cost
+        at most :math:`d`. Step by step (:data:`RC_FIRST_SHARE` of :math:`\Delta = UB - L -
+        (K-1)\rho` first, then twice as much, at most :math:`\Delta`): list every area of reduced
+        cost at most :math:`d` (hub by hub, a branch and bound: :meth:`list_areas`) and solve the MIP
+        over the master's columns of reduced cost at most :math:`d` (every such area is one). Its
+        optimum :math:`z` (or its dual bound) gives the bound :math:`\min(z, T(d))`: a plan outside
+        the MIP costs more than :math:`T(d)` (the incumbent's columns join the MIP too: a start, and
+        a plan in any case). So :math:`z \le T(d)` proves :math:`z` optimal; else
+        :math:`T(d)` is a bound and :math:`d` grows. A better plan lowers :math:`UB` and
+        :math:`\Delta`; at :math:`d = \Delta`, :math:`T = UB` and the step is exact. The lists grow
+        steeply with :math:`d`, so the first steps cost little, often prove the plan (when the
+        optimum is near the LP bound), and otherwise leave a bound that rises while time runs."""
         if self.lp_duals is None or self.stopped():
             return
         pr = self.pricer
@@ -737,42 +775,96 @@ class Engine:
         # (strict K=7: the MIP over the LP's columns takes UB from 57.86 to 54.88 and Delta from 4.7
         # to 1.7), so this MIP gets a real share of the time; with a plan rule (--small-lots) no seed
         # may meet it, so this can also be the first plan (issue 13)
-        self.integer_plan(max_seconds=min(UB_MIP_SECONDS, max(self.left() * UB_MIP_SHARE, 0.05)))
+        mip_seconds = min(UB_MIP_SECONDS, max(self.left() * UB_MIP_SHARE, 0.05))
+        self.restricted_mip(mip_seconds)
+        # local search: worth a second at small K (strict K=7: 55.23 -> 54.81, Delta 2.08 -> 1.65), where
+        # the enumeration takes tens of seconds; at large K the enumeration costs less than many passes
+        self.improve_incumbent(max_seconds=mip_seconds, max_trees=UB_SEARCH_TREES)
         if self.incumbent is None or self.closed():
             return
-        ub = self.incumbent_obj - self.ac.offset()
-        delta = ub - float(duals.pi.sum()) - self.k * duals.mu - self.rule_bound(duals) - (self.k - 1) * min(rho, 0.0)
+        base = (float(duals.pi.sum()) + self.k * duals.mu + self.rule_bound(duals)
+                + (self.k - 1) * min(rho, 0.0))
+        offset = self.ac.offset()
         self.report("reduced-cost enumeration")
         lb, a, const = pr.cheap_bounds(duals)
-        end = time.perf_counter() + max(self.left() * 0.6, 0.05)
+        known: set[int] = set(self.master.keys)
+        margins: dict[int, np.ndarray] = {}  # per hub, Pricer.block_margins (the same at every step)
+        d = RC_FIRST_SHARE * (self.incumbent_obj - offset - base)
+        while not self.stopped() and not self.closed():
+            delta = self.incumbent_obj - offset - base
+            d = min(d, delta)
+            listed = self.list_areas(duals, d, lb, a, const, known, margins)
+            self.log.append({"event": "reduced-cost enumeration", "complete": listed is not None, "d": d,
+                             "delta": delta, "new_areas": listed, "seconds": round(self.elapsed(), 3)})
+            if listed is None:
+                return
+            rc = self.column_reduced_costs(duals)
+            # the incumbent's columns too: the MIP then always has a plan (CBC reports no infeasibility)
+            # and a start, and min(z, LP + (K-1) rho + d) stays a bound (more columns only lower z, and
+            # a plan cheaper than the threshold is in the MIP either way)
+            only = np.flatnonzero(rc <= d + 1e-9).tolist() + [
+                self.master.keys[Column(a, 0, 0.0).mask] for a in self.incumbent]
+            # presolve below Delta, where the step's MIP seeks a better plan; at Delta it proves the
+            # incumbent, faster without (see solve_restricted_mip)
+            out = self.restricted_mip(max(self.left(), 0.05), only=only, presolve=d < delta - 1e-12,
+                                      label=f"restricted master MIP over the areas of reduced cost <= {d:.4g}")
+            threshold = base + d
+            if out is None:
+                return
+            if out.status == "infeasible":
+                cut = threshold
+            elif out.status == "optimal" and out.objective is not None:
+                cut = min(out.objective, threshold)
+            elif out.bound is not None:
+                cut = min(out.bound, threshold)
+            else:
+                return
+            self.set_bound(cut + offset, f"restricted master MIP over every area of reduced cost <= d = {d:.4g} "
+                                         "(a plan using any other costs more than LP bound + d)")
+            if out.status not in ("optimal", "infeasible"):
+                return  # out of time
+            if d >= delta - 1e-12:
+                return
+            d = RC_GROWTH * d
+
+    def list_areas(self, duals: Duals, d: float, lb, a, const, known: set[int],
+                   margins: dict[int, np.ndarray]) -> int | None:
+        """Every area of reduced cost at most ``d`` not in ``known`` (block masks) joins the master
+        (and ``known``): per hub, the branch and bound over the blocks that can be in such an area
+        (``margins``: each hub's :meth:`Pricer.block_margins`, filled here).
+        Returns how many were new, or None when the list could not be completed (time, size)."""
+        pr = self.pricer
         count = 0
-        for h in np.argsort(lb, kind="stable"):
-            if lb[h] > delta + 1e-9:
-                continue
-            if self.stopped() or time.perf_counter() > end or count > MAX_ENUMERATED:
-                self.log.append({"event": "reduced-cost enumeration", "complete": False, "delta": delta,
-                                 "columns": count, "seconds": round(self.elapsed(), 3)})
-                return
-            keep = pr.safe_blocks(int(h), a[h], float(const[h]), delta)
+        for h in np.argsort(lb, kind="stable").tolist():
+            if lb[h] > d + 1e-9:
+                break
+            if self.stopped() or count > MAX_ENUMERATED:
+                return None
+            if h not in margins:
+                margins[h] = pr.block_margins(int(h), a[h], float(const[h]))
+            keep = margins[h] <= d + 1e-9
+            keep[pr.hub_block[h]] = True
             if int(keep.sum()) > SEARCH_MAX_BLOCKS:
-                self.log.append({"event": "reduced-cost enumeration", "complete": False, "delta": delta,
-                                 "why": "too many blocks for the search", "seconds": round(self.elapsed(), 3)})
-                return
-            res = ConnectedSearch(pr, int(h), duals, keep).solve(max(end - time.perf_counter(), 0.01),
-                                                                  collect_below=delta, max_nodes=2_000_000)
-            if res.status == "stopped":
-                self.log.append({"event": "reduced-cost enumeration", "complete": False, "delta": delta,
-                                 "columns": count, "seconds": round(self.elapsed(), 3)})
-                return
+                self.log.append({"event": "reduced-cost enumeration", "why": "too many blocks for the search"})
+                return None
+            res = ConnectedSearch(pr, int(h), duals, keep).solve(max(self.left(), 0.01), collect_below=d,
+                                                                  max_nodes=ENUMERATION_MAX_NODES, known=known)
             count += len(res.columns)
             self.master.add(res.columns)
+            if res.status == "stopped":
+                return None
             self.report()
-        self.log.append({"event": "reduced-cost enumeration", "complete": True, "delta": delta, "columns": count,
-                         "seconds": round(self.elapsed(), 3)})
-        out = self.integer_plan(max_seconds=max(self.left(), 0.05), improve=False)
-        if out is not None and out.status == "optimal" and out.objective is not None:
-            self.set_bound(min(out.objective, ub) + self.ac.offset(),
-                           "restricted master MIP over every area of reduced cost <= incumbent - Lagrangian bound")
+        return count
+
+    def column_reduced_costs(self, duals: Duals) -> np.ndarray:
+        """Reduced cost of every master column under ``duals`` (plan rules' rows included)."""
+        pr = self.pricer
+        pr._use(duals)
+        pi = duals.pi
+        out = np.array([c.cost - float(pi[list(c.blocks)].sum()) for c in self.master.columns]) - duals.mu
+        if self.ac.plan_rules:
+            out -= np.array([pr.rule_reward(c) for c in self.master.columns])
+        return out
 
     def run(self, seeds: list[tuple[list, str]]) -> EngineResult:
         self.report("seeds", force=True)

@@ -231,9 +231,26 @@ class MipOutcome:
 
 
 def solve_restricted_mip(master: Master, *, time_limit: float, solver: str = "highs", threads=None, seed: int = 0,
-                         start: list[int] | None = None, stop=None, facts_of=None) -> MipOutcome:
-    """Choose K of the master's columns covering every block once, at least cost (a MIP)."""
-    cols = master.columns
+                         start: list[int] | None = None, stop=None, facts_of=None,
+                         only: list[int] | None = None, presolve: bool = False) -> MipOutcome:
+    """Choose K of the master's columns covering every block once, at least cost (a MIP); with
+    ``only``, of those columns (master indices) only. ``start`` and the chosen columns are master
+    indices. ``presolve``: HiGHS's presolve (off by default: see :func:`_solve_mip`)."""
+    if only is None:
+        return _solve_mip(master, master.columns, time_limit=time_limit, solver=solver, threads=threads, seed=seed,
+                          start=start, stop=stop, facts_of=facts_of, presolve=presolve)
+    only = sorted(set(only))
+    at = {j: i for i, j in enumerate(only)}
+    sub_start = None if not start or any(j not in at for j in start) else [at[j] for j in start]
+    out = _solve_mip(master, [master.columns[j] for j in only], time_limit=time_limit, solver=solver,
+                     threads=threads, seed=seed, start=sub_start, stop=stop, facts_of=facts_of, presolve=presolve)
+    if out.chosen is not None:
+        out.chosen = [only[i] for i in out.chosen]
+    return out
+
+
+def _solve_mip(master: Master, cols: list[Column], *, time_limit: float, solver, threads, seed, start, stop,
+               facts_of, presolve: bool = False) -> MipOutcome:
     n, k = master.n, master.k
     facts_of = facts_of or master.facts_of
     t0 = time.perf_counter()
@@ -258,8 +275,12 @@ def solve_restricted_mip(master: Master, *, time_limit: float, solver: str = "hi
         h.addCols(m, np.array([c.cost for c in cols]), np.zeros(m), np.ones(m), len(idx),
                   np.array(starts, dtype=np.int32), np.array(idx, dtype=np.int32), np.array(val))
         h.changeColsIntegrality(m, np.arange(m, dtype=np.int32), np.full(m, highspy.HighsVarType.kInteger))
-        # HiGHS's presolve probing crawls on wide set partitioning models; the LP is strong without it
-        h.setOptionValue("presolve", "off")
+        # HiGHS's presolve probing crawls on wide set partitioning models; the LP is strong without it.
+        # On a few thousand columns where a better plan than the start exists, its clique merging
+        # finds it far sooner (strict K=7, 2,300 columns: 1 s instead of 7 s); proving a start
+        # optimal is faster without it (6,700 columns: 3-6 s instead of 9 s)
+        if not presolve:
+            h.setOptionValue("presolve", "off")
         if start:
             sol = np.zeros(m)
             sol[start] = 1.0

@@ -60,6 +60,7 @@ A block whose bound exceeds a threshold :math:`\theta` is left out of hub
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 
 import highspy
 import networkx as nx
@@ -157,8 +158,8 @@ class Pricer:
             if hasattr(t, "pieces"):
                 pieces = [(min(c1, c2), k1 + k2) for c1, k1 in pieces for c2, k2 in t.pieces()]
         self.pieces = pieces
-        if hasattr(self, "_kinks"):
-            del self._kinks
+        for cached in ("_kinks", "_pwl"):
+            self.__dict__.pop(cached, None)
 
     def rule_reward(self, col: Column) -> float:
         """sum_r sigma_r a^r_S of a column under the duals in use."""
@@ -418,6 +419,12 @@ class Pricer:
             self._kinks = sorted(pts)
         return self._kinks
 
+    def g_pwl(self) -> "ConvexPWL":
+        """:meth:`g_lower` as one convex piecewise-linear function of the value (for scalar use)."""
+        if not hasattr(self, "_pwl"):
+            self._pwl = ConvexPWL(self.lines_by_term, self.g_kinks())
+        return self._pwl
+
     def cheap_bounds(self, duals: Duals) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(lb, a, const): lb[h] <= r_h for every hub, with the relaxed costs used."""
         self._use(duals)
@@ -427,6 +434,14 @@ class Pricer:
     def safe_blocks(self, h: int, a_h: np.ndarray, const_h: float, theta: float) -> np.ndarray:
         """Blocks that may be in an area of hub h with reduced cost <= theta (boolean mask):
         const_h + SP+_h(b) + KN-_h <= theta (see the module docstring)."""
+        keep = self.block_margins(h, a_h, const_h) <= theta + 1e-9
+        keep[int(self.hub_block[h])] = True
+        return keep
+
+    def block_margins(self, h: int, a_h: np.ndarray, const_h: float) -> np.ndarray:
+        """Per block b, a lower bound on the hub-h reduced cost of every area holding b:
+        const_h + SP+_h(b) + KN-_h (:meth:`safe_blocks` compares it with a threshold; it does not
+        depend on the threshold, so a caller trying several keeps it)."""
         hb = int(self.hub_block[h])
         tiny = 1e-12  # csgraph drops explicit zeros: keep every arc
         w = np.maximum(a_h, 0.0)[self.arc_cols] + tiny
@@ -434,21 +449,19 @@ class Pricer:
         sp = dijkstra(g, directed=True, indices=hb) - tiny * self.n
         if len(self.pieces) == 1:
             kn = float(self.knapsack_bounds(np.minimum(a_h, 0.0)[None, :], np.array([h]))[0])
-            keep = const_h + sp + kn <= theta + 1e-9
-        else:
-            # plan-rule steps (issue 13): the union over pieces, each with its own knapsack, and a
-            # block kept for a capped piece only if a path from the hub to it fits under the cap
-            cap = np.inf if self.ac.cap is None else self.ac.cap
-            vw = self.value[self.arc_cols] + tiny
-            vg = csr_matrix((vw, (self.arc_rows, self.arc_cols)), shape=(self.n, self.n))
-            path_value = self.value[hb] + dijkstra(vg, directed=True, indices=hb) - tiny * self.n
-            keep = np.zeros(self.n, dtype=bool)
-            for top, const in self.pieces:
-                top = min(cap, top)
-                kn = float(self._knapsack_bounds(np.minimum(a_h, 0.0)[None, :], np.array([h]), None, top)[0]) + const
-                keep |= (const_h + sp + kn <= theta + 1e-9) & (path_value <= top + 1e-3)
-        keep[hb] = True
-        return keep
+            return const_h + sp + kn
+        # plan-rule steps (issue 13): the least over pieces, each with its own knapsack, a piece
+        # counting for a block only if a path from the hub to it fits under the piece's cap
+        cap = np.inf if self.ac.cap is None else self.ac.cap
+        vw = self.value[self.arc_cols] + tiny
+        vg = csr_matrix((vw, (self.arc_rows, self.arc_cols)), shape=(self.n, self.n))
+        path_value = self.value[hb] + dijkstra(vg, directed=True, indices=hb) - tiny * self.n
+        out = np.full(self.n, np.inf)
+        for top, const in self.pieces:
+            top = min(cap, top)
+            kn = float(self._knapsack_bounds(np.minimum(a_h, 0.0)[None, :], np.array([h]), None, top)[0]) + const
+            out = np.minimum(out, np.where(path_value <= top + 1e-3, const_h + sp + kn, np.inf))
+        return out
 
     # ------------------------------------------------------------------ exact
     def exact(self, h: int, duals: Duals, keep: np.ndarray, time_limit: float,
@@ -465,6 +478,70 @@ class Pricer:
         return pm.solve(time_limit)
 
 
+class ConvexPWL:
+    """A sum over terms of the max of each term's lines (the envelope of g), held as breakpoints
+    ``xs`` (the terms' kinks, and 0), its values there and the slope after each, so that one value
+    costs a bisection and :meth:`knapsack` walks it in pure Python (the branch and bound calls it at
+    every node: numpy's per-call overhead dominated there)."""
+
+    def __init__(self, lines_by_term, kinks):
+        terms = [[(float(s), float(c)) for s, c in lines] for lines in lines_by_term if len(lines)]
+        self.terms = terms
+        self.xs = sorted(set(float(x) for x in kinks) | {0.0})
+        self.ys = [self._direct(x) for x in self.xs]
+        # the slope on [xs[j], xs[j+1]) from the lines active inside it (not by differences)
+        mids = [(a + b) / 2.0 for a, b in zip(self.xs, self.xs[1:])]
+        self.slopes = [self._slope_at(m) for m in mids] + [sum(max(s for s, _ in t) for t in terms)]
+        self.left = sum(min(s for s, _ in t) for t in terms)
+
+    def _direct(self, x: float) -> float:
+        return sum(max(s * x + c for s, c in t) for t in self.terms)
+
+    def _slope_at(self, x: float) -> float:
+        return sum(max(t, key=lambda line: line[0] * x + line[1])[0] for t in self.terms)
+
+    def __call__(self, x: float) -> float:
+        j = bisect_right(self.xs, x) - 1
+        if j < 0:
+            return self.ys[0] + self.left * (x - self.xs[0])
+        return self.ys[j] + self.slopes[j] * (x - self.xs[j])
+
+    def knapsack(self, items, A0: float, room: float) -> float:
+        r"""min over :math:`t\in[0, room]` of :math:`C(t) + G(A_0 + t)`, :math:`C` the least cost of
+        taking value :math:`t` from ``items`` ((cost, value) pairs, value > 0, sorted by cost per
+        value; fractions allowed) and :math:`G` this function. Both are convex and piecewise linear,
+        so walk their breakpoints from :math:`t = 0` and stop where the right slope turns >= 0."""
+        xs, slopes = self.xs, self.slopes
+        j = bisect_right(xs, A0) - 1
+        best = self(A0)
+        if room <= 0.0:
+            return best
+        nxt_kink = xs[j + 1] - A0 if j + 1 < len(xs) else np.inf
+        t = c = 0.0
+        for a, v in items:
+            r = a / v
+            seg_end = min(t + v, room)
+            while t < seg_end:
+                if r + (self.left if j < 0 else slopes[j]) >= 0.0:
+                    return best
+                if nxt_kink <= seg_end:
+                    c += r * (nxt_kink - t)
+                    t = nxt_kink
+                    j += 1
+                    nxt_kink = xs[j + 1] - A0 if j + 1 < len(xs) else np.inf
+                    val = c + self.ys[j]
+                else:
+                    c += r * (seg_end - t)
+                    t = seg_end
+                    val = c + (self.ys[0] + self.left * (A0 + t - xs[0]) if j < 0
+                               else self.ys[j] + slopes[j] * (A0 + t - xs[j]))
+                if val < best:
+                    best = val
+            if t >= room:
+                break
+        return best
+
+
 #: Branch and bound over connected sets for kept sets up to this many blocks (else the MIP).
 SEARCH_MAX_BLOCKS = 40
 #: Besides the best, up to this many other negative areas a search meets become columns.
@@ -477,8 +554,10 @@ class ConnectedSearch:
     """Exact hub-h pricing by branch and bound over the connected sets of kept blocks holding the
     hub's block, each visited once (include / exclude the first frontier block). A branch is cut
     when its partial reduced cost plus the continuous knapsack over the blocks it can still reach
-    (with the envelope of g) cannot beat the best area found; monotone rules cut growth. Valid when
-    the split term is linear in the blocks (strict mode: PFAs are blocks; or no split weight)."""
+    (with the envelope of g) cannot beat the best area found; monotone rules cut growth. When the
+    split term is linear in the blocks (strict mode: blocks hold whole PFAs; or no split weight) it
+    is a per-block cost; otherwise it is counted exactly for the area so far (``w_S`` per PFA
+    touched), which only grows with the area, and left out of the knapsack (a weaker bound)."""
 
     def __init__(self, pricer: Pricer, h: int, duals: Duals, keep: np.ndarray):
         ac = pricer.ac
@@ -489,115 +568,131 @@ class ConnectedSearch:
         self.blocks = [b for b in np.flatnonzero(keep).tolist()
                        if hub_label is None or pricer.locks[b] in (None, hub_label)]
         self.kept = set(self.blocks)
-        self.a = ac.cost[:, h] - duals.pi + ac.ws * pricer.n_pfas_block
+        self.linear_split = ac.ws == 0 or ac.options.coterminous == "strict"
+        self.a = ac.cost[:, h] - duals.pi + (ac.ws * pricer.n_pfas_block if self.linear_split else 0.0)
         self.v = ac.value
         self.cap = np.inf if ac.cap is None else ac.cap
-        self.kinks = np.array(pricer.g_kinks())
+        self.pwl = pricer.g_pwl()
+        # g at a value: the envelope when it is g itself (no per-call numpy: the search calls it at every node)
+        exact = ac.objective.value_envelope_exact and not pricer.dual_terms
+        self.g = self.pwl if exact else (lambda value: float(pricer.g_cost(value)))
+        # the knapsack's items in cost-per-value order, once per hub (the costs do not change)
+        kept_pos = [b for b in self.blocks if self.v[b] > 0]
+        ratio = np.array([self.a[b] / self.v[b] for b in kept_pos])
+        self.order = [(kept_pos[i], float(self.a[kept_pos[i]]), float(self.v[kept_pos[i]]))
+                      for i in np.argsort(ratio, kind="stable")]
+        self.free = [(b, float(self.a[b])) for b in self.blocks if self.v[b] <= 0 and self.a[b] < 0]
 
-    def knapsack(self, avail: list[int], A0: float) -> float:
-        """min over x in [0,1] of sum a_b x_b + g_lower(A0 + sum v_b x_b), value within the cap; with
-        plan-rule steps, the least over their pieces (see :meth:`Pricer._use`)."""
-        return min(self._knapsack(avail, A0, min(self.cap, top)) + const for top, const in self.pricer.pieces)
+    def knapsack(self, avail: int, A0: float) -> float:
+        """min over x in [0,1] of sum a_b x_b + g_lower(A0 + sum v_b x_b) over the blocks ``avail``
+        (a bit mask), value within the cap; with plan-rule steps, the least over their pieces (see
+        :meth:`Pricer._use`)."""
+        pieces = self.pricer.pieces
+        if len(pieces) == 1:
+            return self._knapsack(avail, A0, min(self.cap, pieces[0][0])) + pieces[0][1]
+        return min(self._knapsack(avail, A0, min(self.cap, top)) + const for top, const in pieces)
 
-    def _knapsack(self, avail: list[int], A0: float, cap: float) -> float:
-        pr = self.pricer
+    def _knapsack(self, avail: int, A0: float, cap: float) -> float:
         if A0 > cap + 1e-3:
             return np.inf
-        if not avail:
-            return float(pr.g_lower(A0))
-        idx = np.array(avail)
-        if np.isfinite(cap):  # a block that alone overflows the cap is in no area here
-            idx = idx[self.v[idx] <= cap - A0 + 1e-3]
-            if not len(idx):
-                return float(pr.g_lower(A0))
-        a, v = self.a[idx], self.v[idx]
-        base = float(a[(v <= 0) & (a < 0)].sum())
-        pos = v > 0
-        a, v = a[pos], v[pos]
-        order = np.argsort(a / v, kind="stable")
-        cumv = np.concatenate([[0.0], np.cumsum(v[order])])
-        cumc = np.concatenate([[0.0], np.cumsum(a[order])])
         room = cap - A0
-        ok = cumv <= room + 1e-9
-        best = float(np.min((cumc + pr.g_lower(A0 + cumv))[ok])) if ok.any() else np.inf
-        top = min(room, cumv[-1])
-        pts = np.concatenate([self.kinks - A0, [top] if np.isfinite(top) else []])
-        pts = pts[(pts > 0.0) & (pts <= top)]
-        if len(pts):  # every point at once (market terms bring many kinks: issue 13)
-            best = min(best, float((np.interp(pts, cumv, cumc) + pr.g_lower(A0 + pts)).min()))
-        return base + best
+        base = sum(a for b, a in self.free if avail >> b & 1)
+        # items drawn lazily: the walk usually stops after the first few
+        if np.isfinite(cap):  # a block that alone overflows the cap is in no area here
+            items = ((a, v) for b, a, v in self.order if avail >> b & 1 and v <= room + 1e-3)
+        else:
+            items = ((a, v) for b, a, v in self.order if avail >> b & 1)
+        return base + self.pwl.knapsack(items, A0, room)
 
     def solve(self, time_limit: float, collect_below: float | None = None,
-              max_nodes: int = SEARCH_MAX_NODES) -> "ExactResult":
+              max_nodes: int = SEARCH_MAX_NODES, known: set[int] | None = None) -> "ExactResult":
         """The best area (or, with ``collect_below``, every area whose hub-h reduced cost is at most
-        that value, as columns)."""
+        that value, as columns; with ``known``, a set of block masks, only areas not in it, which
+        are added to it: areas met again from another hub are not costed again). Sets of blocks are
+        bit masks."""
         t0 = time.perf_counter()
         deadline = t0 + time_limit
         ac, pr = self.ac, self.pricer
-        collected: list[tuple[int, ...]] = []
-        nb = ac.neighbours
+        collected: list[int] = []
         mu = self.duals.mu
-        best = [np.inf, None]
+        ws = 0.0 if self.linear_split else ac.ws
+        best = [np.inf, 0]
         nodes = [0]
         stopped = [False]
         hb = self.hb
+        kept = self.kept
+        # kept neighbours of each kept block, as lists and as bit masks
+        nbk = {b: [c for c in ac.neighbours[b] if c in kept] for b in self.blocks}
+        nbk_mask = {b: sum(1 << c for c in nbk[b]) for b in self.blocks}
+        a, v_of, g, locks, block_pfas = self.a, self.v, self.g, pr.locks, ac.block_pfas
+        facts_for, facts_ok, can_grow = ac.facts_for, ac.facts_ok, ac.can_grow
+        collecting = collect_below is not None
 
-        def visit(S: list[int], frontier: list[int], excluded: set[int], partial: float, A: float,
-                  pfas: frozenset, labels: frozenset) -> None:
+        def visit(mask: int, frontier: list[int], fmask: int, excl: int, partial: float, A: float,
+                  pfas: frozenset, labels: frozenset, fresh: bool = True, avail: int = -1) -> None:
+            # fresh: the area is new here (an "exclude" child holds its parent's area, already costed);
+            # avail: the blocks it can still reach, when known (-1: not yet)
             nodes[0] += 1
             if nodes[0] > max_nodes or (nodes[0] % 256 == 0 and time.perf_counter() > deadline):
                 stopped[0] = True
                 return
-            facts = ac.facts_for(A, len(pfas), labels)
-            if ac.facts_ok(facts):
-                val = partial + float(pr.g_cost(A)) - mu
-                if collect_below is not None and val <= collect_below + 1e-9:
-                    collected.append(tuple(sorted(S)))
-                elif collect_below is None and val < -EPS_RC and len(collected) < SEARCH_EXTRA_COLUMNS:
-                    collected.append(tuple(sorted(S)))  # more negative areas than the best: fewer rounds
+            facts = facts_for(A, len(pfas), labels)
+            split = ws * len(pfas)
+            if fresh and facts_ok(facts):
+                val = partial + split + g(A) - mu
+                if collecting:
+                    if val <= collect_below + 1e-9 and (known is None or mask not in known):
+                        collected.append(mask)
+                        if known is not None:
+                            known.add(mask)
+                elif val < -EPS_RC and len(collected) < SEARCH_EXTRA_COLUMNS:
+                    collected.append(mask)  # more negative areas than the best: fewer rounds
                 if val < best[0] - 1e-12:
-                    best[0], best[1] = val, tuple(sorted(S))
-            if not frontier or not ac.can_grow(facts):
+                    best[0], best[1] = val, mask
+            if not frontier or not can_grow(facts):
                 return
-            inS = set(S)
-            # blocks a superset can still reach: through kept, not excluded blocks
-            avail = []
-            seen = set(inS)
-            stack = list(frontier)
-            seen.update(stack)
-            while stack:
-                u = stack.pop()
-                avail.append(u)
-                for c in nb[u]:
-                    if c in self.kept and c not in seen and c not in excluded:
-                        seen.add(c)
-                        stack.append(c)
-            cut = best[0] - 1e-12 if collect_below is None else collect_below + 1e-9
-            if partial + self.knapsack(avail, A) - mu > cut:
+            # blocks a superset can still reach: through kept blocks not in the area nor excluded (an
+            # "include v" child reaches what its parent reached but v, so only "exclude" children search)
+            blocked = mask | excl
+            if avail < 0:
+                avail = fmask
+                stack = frontier[:]
+                while stack:
+                    for c in nbk[stack.pop()]:
+                        if not (avail | blocked) >> c & 1:
+                            avail |= 1 << c
+                            stack.append(c)
+            cut = best[0] - 1e-12 if not collecting else collect_below + 1e-9
+            if partial + split + self.knapsack(avail, A) - mu > cut:
                 return
             v = frontier[0]
             rest = frontier[1:]
             # include v
-            new = [c for c in nb[v] if c in self.kept and c not in inS and c not in excluded and c not in frontier]
-            labels_v = labels | ({pr.locks[v]} - {None})
-            visit(S + [v], rest + new, excluded, partial + float(self.a[v]), A + float(self.v[v]),
-                  pfas | ac.block_pfas[v], frozenset(labels_v))
+            taken = blocked | fmask
+            new = [c for c in nbk[v] if not taken >> c & 1]
+            lock = locks[v]
+            visit(mask | 1 << v, rest + new, (fmask & ~(1 << v)) | (nbk_mask[v] & ~taken), excl,
+                  partial + float(a[v]), A + float(v_of[v]), pfas | block_pfas[v],
+                  labels if lock is None else labels | {lock}, True, avail & ~(1 << v))
             if stopped[0]:
                 return
             # exclude v
-            visit(S, rest, excluded | {v}, partial, A, pfas, labels)
+            visit(mask, rest, fmask & ~(1 << v), excl | 1 << v, partial, A, pfas, labels, False)
 
-        start = [c for c in nb[hb] if c in self.kept]
-        visit([hb], start, set(), float(self.a[hb]), float(self.v[hb]), ac.block_pfas[hb],
-              frozenset({pr.locks[hb]} - {None}))
+        start = nbk[hb]
+        visit(1 << hb, start[:], nbk_mask[hb], 0, float(a[hb]), float(v_of[hb]), block_pfas[hb],
+              frozenset({locks[hb]} - {None}))
         secs = time.perf_counter() - t0
-        if stopped[0]:
-            return ExactResult("stopped", [], None, -np.inf, secs, nodes[0])
-        if collect_below is not None:
-            return ExactResult("optimal", [pr.column(S) for S in collected], best[0], best[0], secs, nodes[0])
-        if best[1] is None:
+        blocks_of = lambda m: tuple(b for b in range(m.bit_length()) if m >> b & 1)  # noqa: E731
+        if stopped[0]:  # areas listed so far are columns all the same (and are in ``known`` now)
+            cols = [] if not collecting else [pr.column(blocks_of(m)) for m in collected]
+            return ExactResult("stopped", cols, None, -np.inf, secs, nodes[0])
+        if collecting:
+            return ExactResult("optimal", [pr.column(blocks_of(m)) for m in collected], best[0], best[0], secs,
+                               nodes[0])
+        if not best[1]:
             return ExactResult("infeasible", [], None, np.inf, secs, nodes[0])
-        cols = [pr.column(best[1])] + [pr.column(S) for S in collected if S != best[1]]
+        cols = [pr.column(blocks_of(best[1]))] + [pr.column(blocks_of(m)) for m in collected if m != best[1]]
         return ExactResult("optimal", cols, best[0], best[0], secs, nodes[0])
 
 

@@ -53,8 +53,12 @@ ENUMERATE_BLOCKS = 80
 RULE_REPAIR_SECONDS = 10.0
 #: Areas kept from an enumeration that ran out of budget (cheapest first) as first columns.
 PARTIAL_COLUMNS = 20_000
-#: Share of the time limit the seed enumeration may use.
-ENUM_SHARE = 0.1
+#: The seed enumeration stops beyond this many sets visited (a budget in work, not seconds, so that a
+#: solve takes the same path on a busy machine: about a second here), or beyond this share of the
+#: time limit. It finishes from strict K=19 up (and then proves the plan: Engine.enumeration_proof);
+#: at small K it could not finish in any sensible time, and column generation finds the LP's
+#: columns in seconds.
+ENUM_VISITS, ENUM_SHARE = 20_000, 0.1
 #: Share of the time limit (and cap in seconds) for LAD-level seed heuristics.
 SEED_SHARE, SEED_SECONDS = 0.15, 30.0
 #: Seconds kept back from the time limit for naming and scoring the plan (at most 4% of the limit).
@@ -246,7 +250,7 @@ def _enumeration_seed(ac: AreaCosts, engine: Engine, deadline: float) -> dict:
     threshold = engine.incumbent_obj - ac.offset()
     t0 = time.perf_counter()
     try:
-        cols, visits = enumerate_columns(ac, engine.incumbent_obj, deadline=deadline)
+        cols, visits = enumerate_columns(ac, engine.incumbent_obj, deadline=deadline, max_visits=ENUM_VISITS)
     except TooManyColumns as stopped:
         # not a complete list (no proof from it), but good first columns for the master
         best = sorted(stopped.columns, key=lambda c: c.cost)[:PARTIAL_COLUMNS]
@@ -293,7 +297,8 @@ def solve(geo: Geography, values: ContractValues, options: SolveOptions, solver=
         if blocks.n <= ENUMERATE_BLOCKS:
             _block_seeds(ac, engine, deadline)
             if not engine.stopped():
-                seed_info = _enumeration_seed(ac, engine, min(deadline, t0 + ENUM_SHARE * options.time_limit))
+                seed_info = _enumeration_seed(ac, engine, min(deadline, time.perf_counter()
+                                                              + ENUM_SHARE * options.time_limit))
         else:
             _lad_seeds(geo, values, options, ac, engine, min(deadline, t0 + min(SEED_SHARE * options.time_limit,
                                                                                SEED_SECONDS)))
