@@ -106,8 +106,8 @@ EXACT_ROUND_SHARE, EXACT_ROUND_MIN = 0.3, 5.0
 #: LAD level: the compact LP (duals for the bound) gets at most this share of the time left.
 COMPACT_SHARE = 0.5
 #: LAD level box step (:meth:`Engine.lad_bound`): first relative box half-width, its factor after a better
-#: bound and after a round without one.
-BOX_START, BOX_GROW, BOX_SHRINK = 0.03, 1.5, 0.7
+#: bound and after a round without one, and the width at which it stops.
+BOX_START, BOX_GROW, BOX_SHRINK, BOX_MIN = 0.03, 1.5, 0.7, 1e-4
 #: LAD level: share of the time left given to recombination right after the seeds.
 IMPROVE_FIRST_SHARE = 0.35
 #: Recombination draws up to this many spanning trees per pair of areas.
@@ -485,7 +485,7 @@ class Engine:
                     rho = min(rho * BOX_GROW, 1.0)
                 best_lb, center = lb, pi.copy()
             else:
-                rho = max(rho * BOX_SHRINK, 1e-4)
+                rho = max(rho * BOX_SHRINK, BOX_MIN)
             self.log.append({"event": "Lagrangian round", "round": rounds, "bound": lb, "box": rho,
                              "seconds": round(self.elapsed(), 3)})
             if time.perf_counter() - last_mip >= MIP_EVERY:
@@ -497,6 +497,13 @@ class Engine:
             finally:
                 self.master.set_box(None)  # the restricted master MIP needs the plain master
             if sol.status != "optimal":
+                break
+            model = sol.objective + self.ac.offset()
+            if model <= best_lb + 1e-7 * max(1.0, abs(best_lb)) or rho <= BOX_MIN:
+                # the master's model sees no better duals near the centre (at the master LP's
+                # optimum with every hub priced out, that is the set-partitioning LP bound)
+                self.log.append({"event": "Lagrangian converged", "model": model, "bound": best_lb, "box": rho,
+                                 "seconds": round(self.elapsed(), 3)})
                 break
             pi = sol.cover_duals.copy()
 

@@ -237,7 +237,7 @@ def test_lad_level_bound_never_exceeds_brute_force(monkeypatch, layout, seed, kw
     monkeypatch.setattr(solve_mod, "ENUMERATE_BLOCKS", 0)
     rows, cols = len(layout), len(layout[0])
     geo, values = grid_geography(layout, random_values(rows, cols, seed))
-    opts = SolveOptions(time_limit=8, **kwargs)
+    opts = SolveOptions(time_limit=5, **kwargs)
     expected = brute_force(geo, values, opts)
     events = []
     r = solve(geo, values, opts, progress=events.append)
