@@ -108,13 +108,13 @@ def test_soft_real_plan_beats_the_strict_optimum_with_a_valid_bound(real):
 @pytest.mark.slow
 def test_soft_real_bound_is_real(real):
     """LAD level: the Lagrangian bound (compact LP duals, exact hub pricing, box steps) is
-    far above the trivial 0 (measured: 35.6 for an objective of 66.2 at 120 s on a loaded
+    far above the trivial 0 (measured: 51.5 for an objective of 66.2 at 120 s at load 2.5 on a
     2-core machine); its validity is checked against brute force on grids (test_exact_grid)."""
     geo, values = real
-    r = solve(geo, values, SolveOptions(k=35, coterminous="soft", time_limit=60))
+    r = solve(geo, values, SolveOptions(k=35, coterminous="soft", time_limit=75))
     rep = r.report
     how = [e["how"] for e in rep.iterations if e["event"] == "bound"]
     assert rep.bound is not None and rep.bound <= rep.objective
     assert rep.bound >= 0.25 * rep.objective, how
     assert how[-1].startswith("Lagrangian bound (")
-    assert rep.wall_seconds <= 60 + 5
+    assert rep.wall_seconds <= 75 + 5

@@ -246,6 +246,7 @@ def test_lad_level_bound_never_exceeds_brute_force(monkeypatch, layout, seed, kw
     bounds = [e["bound"] for e in rep.iterations if e["event"] in ("bound", "Lagrangian round")]
     bounds += [e.bound for e in events if e.bound is not None]
     assert max(bounds) <= expected + 1e-9 * max(1.0, abs(expected))
-    assert any(e["event"] == "Lagrangian round" for e in rep.iterations), rep.iterations
+    # the device ran (on a loaded machine its first round may be cut short by the 5 s limit)
+    assert any(e["event"] in ("hub round", "Lagrangian round") for e in rep.iterations), rep.iterations
     if rep.status == "optimal":
         assert rep.gap <= OPTIMALITY_TOLERANCE
