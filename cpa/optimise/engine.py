@@ -805,7 +805,7 @@ class Engine:
                              "delta": delta, "new_areas": listed, "seconds": round(self.elapsed(), 3)})
             if listed is None:
                 return
-            rc = self.column_reduced_costs(duals)
+            rc = np.array([pr.reduced_cost(c, duals) for c in self.master.columns])
             # the incumbent's columns too: the MIP then always has a plan (CBC reports no infeasibility)
             # and a start, and min(z, LP + (K-1) rho + d) stays a bound (more columns only lower z, and
             # a plan cheaper than the threshold is in the MIP either way)
@@ -862,16 +862,6 @@ class Engine:
                 return None
             self.report()
         return count
-
-    def column_reduced_costs(self, duals: Duals) -> np.ndarray:
-        """Reduced cost of every master column under ``duals`` (plan rules' rows included)."""
-        pr = self.pricer
-        pr._use(duals)
-        pi = duals.pi
-        out = np.array([c.cost - float(pi[list(c.blocks)].sum()) for c in self.master.columns]) - duals.mu
-        if self.ac.plan_rules:
-            out -= np.array([pr.rule_reward(c) for c in self.master.columns])
-        return out
 
     def run(self, seeds: list[tuple[list, str]]) -> EngineResult:
         self.report("seeds", force=True)

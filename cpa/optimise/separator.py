@@ -345,7 +345,6 @@ class HubModel(AreaRows):
                 if info.primal_solution_status != 2:
                     return ExactResult("stopped", cols, best_val, bound, time.perf_counter() - t0, rounds)
                 x = np.asarray(self.hp.getSolution().col_value)[:self.nb]
-                self.last_x = np.where(x > 0.5, 1.0, 0.0)  # the integer point: a supergradient
                 area = self.area_from(x)
                 if self.ac.area_ok(area):
                     col = pr.column(area)
@@ -360,25 +359,14 @@ class HubModel(AreaRows):
         finally:
             self._set_integer(False)
 
-    def price(self, duals, deadline: float | None = None, exact_seconds: float = 0.0):
-        """Set the duals, bound the hub by the LP, and (if ``exact_seconds``) solve it exactly.
-        Returns (lower bound, columns)."""
+    def price(self, duals, deadline: float | None = None):
+        """Set the duals and bound the hub by the LP (:meth:`exact` solves it exactly). Returns
+        (lower bound, columns: the area of the LP point's rounding, if it meets the rules)."""
         self.set_duals(duals)
         bound, x = self.lp_bound(deadline)
-        self.last_x = x  # the LP point (a supergradient of the hub's bound in the duals)
         cols = []
-        pr = self.pricer
         if x is not None:
             area = self.area_from(x)
             if self.ac.area_ok(area):
-                cols.append(pr.column(area))
-        if exact_seconds > 0 and bound < 0 and np.isfinite(bound):
-            res = self.exact(exact_seconds)
-            cols += res.columns
-            if res.status == "optimal":
-                bound = max(bound, res.bound)
-            elif res.status == "infeasible":
-                bound = np.inf
-            elif np.isfinite(res.bound):
-                bound = max(bound, res.bound)
+                cols.append(self.pricer.column(area))
         return bound, cols

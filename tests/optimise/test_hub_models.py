@@ -7,7 +7,6 @@ listed by brute force over every connected area holding the hub; the MIP must re
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pytest
 
