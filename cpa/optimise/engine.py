@@ -79,7 +79,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import CpaError
-from .compact import compact_duals
+from .compact import compact_duals, hub_reach
 from .costs import AreaCosts
 from .heuristics import Partition, chain_search, local_search, recombine
 from .master import Column, Master, solve_restricted_mip
@@ -100,7 +100,17 @@ EXACT_HUB_SECONDS = 3.0
 #: (:meth:`Engine.lad_bound`), up to HUB_MODELS_AT_MOST blocks: one model per hub, each over every
 #: block, grows as n^2 in time and memory, so larger geographies keep plain column generation
 #: (whose bound is weak) until pricing is restricted by distance (issue 18).
-HUB_MODELS_ABOVE, HUB_MODELS_AT_MOST = 80, 600
+HUB_MODELS_ABOVE, FULL_HUB_MODELS_AT_MOST = 80, 600
+#: Above FULL_HUB_MODELS_AT_MOST blocks a hub's model holds only the blocks that can be in an area of
+#: reduced cost at most RESTRICT_PAD x (mean area cost) under the duals it was built for
+#: (:meth:`Engine.hub_round`): the rest are bounded by their margins, so the bound stays valid.
+RESTRICT_PAD = 0.05
+#: The compact LP (starting duals) is used only when its expected time, COMPACT_SECONDS x (pairs /
+#: COMPACT_PAIRS)^2 for its (block, hub) pairs, fits in COMPACT_SHARE of the time left (measured on a
+#: 2-core machine: 6.6 s at 12,000 pairs, 25.5 s at 18,800 (LADs, K=16), 42 s at 28,000 (n = 400);
+#: n = 1,600 has 112,000). Otherwise the duals start from the incumbent
+#: (:meth:`.master.Master.fair_duals`) and the box steps do the rest.
+COMPACT_SECONDS, COMPACT_PAIRS = 42.0, 28_000
 #: An exact pricing round takes at most this share of the time left (at least EXACT_ROUND_MIN s).
 EXACT_ROUND_SHARE, EXACT_ROUND_MIN = 0.3, 5.0
 #: LAD level: the compact LP (duals for the bound) gets at most this share of the time left.
@@ -427,6 +437,30 @@ class Engine:
         self._compact = (thread, box)
         self._compact_done = done
 
+    def local_duals(self, areas) -> np.ndarray:
+        r"""Starting duals from a plan when there are no compact LP duals: each block pays what it
+        costs where it is, as the cheap bound prices it, :math:`\pi_b = c_{b,h(S)} + g(A_S)v_b/A_S +
+        w_S\sum_{p\ni b} v_{bp}/V_p` (travel to its area's hub, its value's share of the area's value
+        terms, its value share of its PFAs). Then a block's relaxed cost for a farther hub is positive,
+        so hub models restricted by margins stay local; an even share of the area's cost instead
+        (:meth:`.master.Master.fair_duals`) charges the split term's full fragment cost to every block,
+        above what the relaxation charges, and every block of the map looked profitable to every hub."""
+        ac, pr = self.ac, self.pricer
+        pi = np.zeros(ac.n)
+        split = ac.ws * pr.split_share.sum(axis=1) if ac.ws else np.zeros(ac.n)
+        for area in areas:
+            col = pr.column(area)
+            idx = np.array(col.blocks, dtype=int)
+            value = float(ac.value[idx].sum())
+            share = ac.value[idx] / value if value > 0 else np.full(len(idx), 1.0 / len(idx))
+            pi[idx] = ac.cost[idx, col.hub] + float(ac.value_cost(value)) * share + split[idx]
+        return pi
+
+    def compact_fits(self) -> bool:
+        """Whether the compact LP is expected to finish in its share of the time left (see COMPACT_SECONDS)."""
+        pairs = self.ac.n * hub_reach(self.ac, self.k)
+        return COMPACT_SECONDS * (pairs / COMPACT_PAIRS) ** 2 <= COMPACT_SHARE * self.left()
+
     def lad_bound(self, until: float) -> None:
         r"""LAD level: the Lagrangian bound :meth:`lagrangian_bound` with exact hub pricing
         (:meth:`hub_round`), maximised over the duals by the box step method from the duals of a
@@ -446,22 +480,23 @@ class Engine:
         relative: :math:`\delta_b = \rho\max(|\bar\pi_b|, \mathrm{mean}|\bar\pi|)`, starting at
         :data:`BOX_START`. The restricted master MIP runs every :data:`MIP_EVERY` s."""
         pr = self.pricer
-        self.report("bound: compact LP duals")
-        if self._compact is None:
-            self._start_compact()
-        thread, box = self._compact
-        while thread.is_alive() and not self.stopped() and time.perf_counter() < until:
-            thread.join(min(0.2, max(until - time.perf_counter(), 0.0)))
-        self._compact_done.set()
+        out, box = None, {}
+        if self._compact is not None:
+            self.report("bound: compact LP duals")
+            thread, box = self._compact
+            while thread.is_alive() and not self.stopped() and time.perf_counter() < until:
+                thread.join(min(0.2, max(until - time.perf_counter(), 0.0)))
+            self._compact_done.set()
+            out = box.get("out")
         if self.stopped():
             return
-        out = box.get("out")
         if out is None:
-            self.log.append({"event": "compact LP", "status": box.get("error", "not solved in time"),
+            self.log.append({"event": "compact LP",
+                             "status": box.get("error", "not solved in time") if self._compact else "skipped",
                              "seconds": round(self.elapsed(), 3)})
             if self.incumbent is None:
                 return
-            pi = self.master.fair_duals(self.incumbent, [pr.column(a).cost for a in self.incumbent])
+            pi = self.local_duals(self.incumbent)
         else:
             pi = out[0]
             self.log.append({"event": "compact LP", "seconds_taken": round(out[1], 3),
@@ -520,13 +555,20 @@ class Engine:
         areas of the LP points and MIP solutions)."""
 
         pr = self.pricer
-        bounds, _, _ = pr.cheap_bounds(duals)
+        bounds, a, const = pr.cheap_bounds(duals)
         bounds = np.asarray(bounds, dtype=float).copy()
+        restricted = self.ac.n > FULL_HUB_MODELS_AT_MOST
+        outside = np.full(pr.H, np.inf)  # restricted models: least margin of a block the model leaves out
+        if restricted:
+            for h, model in self.hub_models.items():
+                outside[h] = self._outside_margin(h, model, a, const)
         for h, model in self.hub_models.items():  # the last LP's duals bound the hub under these duals too
-            bounds[h] = max(bounds[h], model.warm_bound(duals))
+            bounds[h] = max(bounds[h], min(model.warm_bound(duals), outside[h]))
         level = np.zeros(pr.H, dtype=int)  # 0 cheap or warm, 1 LP, 2 exact
         found: dict[int, tuple[float, Column]] = {}
         graph_blocks = self._hub_blocks()
+        pad = RESTRICT_PAD * max(abs(float(self.incumbent_obj)) if np.isfinite(self.incumbent_obj) else 1.0,
+                                 1e-9) / self.k
 
         def take(cols):
             for c in cols:
@@ -561,7 +603,19 @@ class Engine:
                 complete = True
                 break
             for h in todo:
-                if h not in self.hub_models:
+                if restricted and level[h] == 0:
+                    # build (or rebuild, when its blocks no longer cover what the bound needs) over the
+                    # blocks that can be in an area of reduced cost up to the K-th smallest bound + pad
+                    kth = float(np.sort(bounds[self.k_smallest_hubs(bounds)])[-1])
+                    theta = max(kth, 0.0) + pad
+                    if h not in self.hub_models or outside[h] < theta:
+                        margins = pr.block_margins(h, a[h], float(const[h]))
+                        keep = margins <= theta + 1e-9
+                        keep[int(pr.hub_block[h])] = True
+                        self.hub_models[h] = HubModel(pr, h, np.flatnonzero(keep), threads=self.threads,
+                                                      seed=self.seed, stop=self.stop)
+                        outside[h] = float(margins[~keep].min()) if (~keep).any() else np.inf
+                elif h not in self.hub_models:
                     self.hub_models[h] = HubModel(pr, h, graph_blocks(h), threads=self.threads, seed=self.seed,
                                                   stop=self.stop)
             # the hubs of a batch are independent models (HiGHS releases the GIL while it solves);
@@ -571,7 +625,9 @@ class Engine:
                     continue
                 b, cols = out
                 lps, mips = lps + int(level[h] == 0), mips + int(level[h] == 1)
-                bounds[h] = max(bounds[h], b)
+                # a restricted model bounds the areas inside its blocks; every other area holds a
+                # block left out, so its reduced cost is at least that block's margin
+                bounds[h] = max(bounds[h], min(b, outside[h]))
                 level[h] += 1
                 take(cols)
             self.report()
@@ -579,6 +635,15 @@ class Engine:
         self.log.append({"event": "hub round", "lps": lps, "mips": mips, "complete": complete,
                          "seconds_taken": round(time.perf_counter() - t0, 3), "seconds": round(self.elapsed(), 3)})
         return bounds, sorted(found.values(), key=lambda t: (t[0], t[1].blocks))
+
+    def _outside_margin(self, h: int, model: HubModel, a: np.ndarray, const: np.ndarray) -> float:
+        """The least margin (:meth:`.pricing.Pricer.block_margins`) under the current relaxed costs of a
+        block that ``model`` leaves out: a lower bound of the reduced cost of every area of hub h that
+        is not inside the model's blocks."""
+        margins = self.pricer.block_margins(h, a[h], float(const[h]))
+        out = np.ones(len(margins), dtype=bool)
+        out[model.blocks] = False
+        return float(margins[out].min()) if out.any() else np.inf
 
     def hub_pool(self) -> ThreadPoolExecutor:
         """Threads for the hub models of a round: ``threads`` (--threads) if given, else one (HiGHS's
@@ -875,7 +940,7 @@ class Engine:
             # LAD level: the compact LP for the bound's duals first, waited for here: HiGHS calls its
             # interrupt check (a Python callback) so often that beside recombination, which holds
             # Python's lock, the LP ran 3x slower, and without the check a Ctrl-C could not stop it
-            if self.ac.n <= HUB_MODELS_AT_MOST:
+            if self.compact_fits():
                 self._start_compact()
                 thread = self._compact[0]
                 while thread.is_alive() and not self.stopped():
@@ -883,7 +948,7 @@ class Engine:
             self.diversify(max_seconds=min(IMPROVE_FIRST_SHARE * self.left(), 90.0))
             self.integer_plan(max_seconds=min(10.0, max(self.left() * 0.1, 1.0)))
         if not self.closed():
-            if HUB_MODELS_ABOVE < self.ac.n <= HUB_MODELS_AT_MOST:
+            if self.ac.n > HUB_MODELS_ABOVE:
                 self.lad_bound(self.deadline)
             else:
                 self.column_generation(self.deadline)
