@@ -206,7 +206,7 @@ def solve_options(f):
         click.option("--seed", type=int, default=0, show_default=True),
         click.option("--threads", type=int, default=None,
                      help="Solver threads; at LAD level also hubs priced at a time "
-                          "[default: solver's choice, one hub]."),
+                          "[default: solver's choice; hubs on every core, at most 4]."),
     ]
     return with_options(market_options(f), opts)  # the market options come after these in --help
 

@@ -70,6 +70,7 @@ and the reduced-cost enumeration does not finish in time, the plan is reported
 from __future__ import annotations
 
 import heapq
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -105,6 +106,9 @@ HUB_MODELS_ABOVE, FULL_HUB_MODELS_AT_MOST = 80, 600
 #: reduced cost at most RESTRICT_PAD x (mean area cost) under the duals it was built for
 #: (:meth:`Engine.hub_round`): the rest are bounded by their margins, so the bound stays valid.
 RESTRICT_PAD = 0.05
+#: A restricted hub model holds at most this many blocks (those of least margin), and the models kept
+#: at once at most HUB_MODEL_BLOCKS_BUDGET blocks in all (about 4 MB per 800-block model measured).
+RESTRICTED_MODEL_BLOCKS, HUB_MODEL_BLOCKS_BUDGET = 1000, 400_000
 #: The compact LP (starting duals) is used only when its expected time, COMPACT_SECONDS x (pairs /
 #: COMPACT_PAIRS)^2 for its (block, hub) pairs, fits in COMPACT_SHARE of the time left (measured on a
 #: 2-core machine: 6.6 s at 12,000 pairs, 25.5 s at 18,800 (LADs, K=16), 42 s at 28,000 (n = 400);
@@ -136,8 +140,17 @@ RC_FIRST_SHARE, RC_GROWTH = 0.125, 2.0
 #: Local search before the reduced-cost enumeration: recombination with at most this many spanning
 #: trees per pair of areas (a budget in work, so the path does not depend on the machine's speed).
 UB_SEARCH_TREES = 12
+#: Hub models priced at a time when --threads is not given: one per core, at most this many.
+HUB_WORKERS_AT_MOST = 4
 #: Columns added per iteration at most.
 MAX_NEW_COLUMNS = 600
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
@@ -602,25 +615,33 @@ class Engine:
             if not todo:
                 complete = True
                 break
+            # build (or rebuild, when its blocks no longer cover what the bound needs) restricted models
+            # over the blocks that can be in an area of reduced cost up to the K-th smallest bound + pad
+            theta = max(float(np.sort(bounds[self.k_smallest_hubs(bounds)])[-1]), 0.0) + pad
             for h in todo:
+                if h not in self.hub_models:
+                    level[h] = 0  # a model dropped to keep memory in bounds: built and priced again
                 if restricted and level[h] == 0:
-                    # build (or rebuild, when its blocks no longer cover what the bound needs) over the
-                    # blocks that can be in an area of reduced cost up to the K-th smallest bound + pad
-                    kth = float(np.sort(bounds[self.k_smallest_hubs(bounds)])[-1])
-                    theta = max(kth, 0.0) + pad
                     if h not in self.hub_models or outside[h] < theta:
                         margins = pr.block_margins(h, a[h], float(const[h]))
                         keep = margins <= theta + 1e-9
                         keep[int(pr.hub_block[h])] = True
-                        self.hub_models[h] = HubModel(pr, h, np.flatnonzero(keep), threads=self.threads,
-                                                      seed=self.seed, stop=self.stop)
+                        if keep.sum() > RESTRICTED_MODEL_BLOCKS:
+                            # the blocks of least margin: still connected (a block's shortest-path
+                            # predecessor has a strictly smaller margin); the bound is then capped lower
+                            keep[:] = False
+                            keep[np.argsort(margins, kind="stable")[:RESTRICTED_MODEL_BLOCKS]] = True
+                            keep[int(pr.hub_block[h])] = True
+                        self._keep_model(h, HubModel(pr, h, np.flatnonzero(keep), threads=self.threads,
+                                                     seed=self.seed, stop=self.stop), protect=set(todo))
                         outside[h] = float(margins[~keep].min()) if (~keep).any() else np.inf
                 elif h not in self.hub_models:
-                    self.hub_models[h] = HubModel(pr, h, graph_blocks(h), threads=self.threads, seed=self.seed,
-                                                  stop=self.stop)
+                    self._keep_model(h, HubModel(pr, h, graph_blocks(h), threads=self.threads, seed=self.seed,
+                                                 stop=self.stop), protect=set(todo))
             # the hubs of a batch are independent models (HiGHS releases the GIL while it solves);
             # their results are applied in the batch's order, so the run stays deterministic
             for h, out in zip(todo, self.hub_pool().map(raise_level, todo)):
+                self.hub_models[h] = self.hub_models.pop(h)  # most recently used last
                 if out is None:
                     continue
                 b, cols = out
@@ -636,6 +657,19 @@ class Engine:
                          "seconds_taken": round(time.perf_counter() - t0, 3), "seconds": round(self.elapsed(), 3)})
         return bounds, sorted(found.values(), key=lambda t: (t[0], t[1].blocks))
 
+    def _keep_model(self, h: int, model: HubModel, protect=()) -> None:
+        """Keep hub h's model; the models kept hold at most HUB_MODEL_BLOCKS_BUDGET blocks in all, the
+        least recently built or used going first (a hub without a model falls back to its cheap bound),
+        never one of ``protect`` (the batch being priced)."""
+        self.hub_models.pop(h, None)
+        self.hub_models[h] = model
+        total = sum(m.nb for m in self.hub_models.values())
+        for old in list(self.hub_models):
+            if total <= HUB_MODEL_BLOCKS_BUDGET:
+                break
+            if old != h and old not in protect:
+                total -= self.hub_models.pop(old).nb
+
     def _outside_margin(self, h: int, model: HubModel, a: np.ndarray, const: np.ndarray) -> float:
         """The least margin (:meth:`.pricing.Pricer.block_margins`) under the current relaxed costs of a
         block that ``model`` leaves out: a lower bound of the reduced cost of every area of hub h that
@@ -646,10 +680,11 @@ class Engine:
         return float(margins[out].min()) if out.any() else np.inf
 
     def hub_pool(self) -> ThreadPoolExecutor:
-        """Threads for the hub models of a round: ``threads`` (--threads) if given, else one (HiGHS's
-        own threads inside each model stay at its default)."""
+        """Threads for the hub models of a round: ``threads`` (--threads) if given, else one per core
+        this process may use, at most HUB_WORKERS_AT_MOST (HiGHS's own threads inside each model stay
+        at its default). Sweeps and grids that run several solves at once pass ``threads``."""
         if self._hub_pool is None:
-            workers = self.threads or 1
+            workers = self.threads or max(1, min(usable_cores(), HUB_WORKERS_AT_MOST))
             self._hub_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cpa-hub")
         return self._hub_pool
 

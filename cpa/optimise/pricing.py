@@ -73,6 +73,8 @@ from .costs import AreaCosts
 from .master import Column, new_highs
 
 EPS_RC = 1e-7
+#: The knapsack bounds scan at most this many (hub, block) pairs at once (memory: ~10 arrays of that size).
+KNAPSACK_CHUNK = 2_000_000
 INF = highspy.kHighsInf
 
 
@@ -359,6 +361,14 @@ class Pricer:
         block not an item (it is in the area already, with value A0); with plan-rule steps, the
         least over their pieces (see :meth:`_use`)."""
         cap = np.inf if self.ac.cap is None else self.ac.cap
+        R, n = a.shape
+        if R > 1 and R * n > KNAPSACK_CHUNK:
+            # rows in chunks: each row's scan builds several R x n arrays (gigabytes at 6,400 blocks)
+            hubs = np.arange(self.H) if hubs is None else np.asarray(hubs, dtype=int)
+            step = max(1, KNAPSACK_CHUNK // n)
+            return np.concatenate([
+                self.knapsack_bounds(a[i:i + step], hubs[i:i + step], None if items is None else items[i:i + step])
+                for i in range(0, R, step)])
         out = None
         for top, const in self.pieces:
             b = self._knapsack_bounds(a, hubs, items, min(cap, top)) + const

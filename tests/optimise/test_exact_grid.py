@@ -222,12 +222,15 @@ def test_time_limit_is_honoured_and_progress_is_live():
 LAD_BOUND_CASES = [CASES[i] for i in (2, 3, 5, 12, 14, 6, 9)]
 
 
+@pytest.mark.parametrize("restricted", [False, True], ids=["whole", "restricted"])
 @pytest.mark.parametrize("layout,seed,kwargs", [
     pytest.param(*case, marks=() if i < 2 else pytest.mark.slow) for i, case in enumerate(LAD_BOUND_CASES)])
-def test_lad_level_bound_never_exceeds_brute_force(monkeypatch, layout, seed, kwargs):
+def test_lad_level_bound_never_exceeds_brute_force(monkeypatch, layout, seed, kwargs, restricted):
     """The path real LAD-level solves take (more blocks than the thresholds), forced on small
     grids: every bound it reports is at most the brute-force optimum, a plan is called optimal
-    only within the tolerance, and the Lagrangian device really ran (its rounds are logged)."""
+    only within the tolerance, and the Lagrangian device really ran (its rounds are logged).
+    ``restricted``: the path of geographies above 600 blocks (hub models over the blocks of least
+    margin, at most 5 here, a memory budget that drops models, duals from the incumbent)."""
     import cpa.optimise.engine as engine_mod
     import importlib
 
@@ -235,6 +238,11 @@ def test_lad_level_bound_never_exceeds_brute_force(monkeypatch, layout, seed, kw
 
     monkeypatch.setattr(engine_mod, "HUB_MODELS_ABOVE", 0)
     monkeypatch.setattr(solve_mod, "ENUMERATE_BLOCKS", 0)
+    if restricted:
+        monkeypatch.setattr(engine_mod, "FULL_HUB_MODELS_AT_MOST", 0)
+        monkeypatch.setattr(engine_mod, "RESTRICTED_MODEL_BLOCKS", 5)
+        monkeypatch.setattr(engine_mod, "HUB_MODEL_BLOCKS_BUDGET", 30)
+        monkeypatch.setattr(engine_mod, "COMPACT_SECONDS", 1e12)
     rows, cols = len(layout), len(layout[0])
     geo, values = grid_geography(layout, random_values(rows, cols, seed))
     opts = SolveOptions(time_limit=5, **kwargs)
@@ -248,5 +256,7 @@ def test_lad_level_bound_never_exceeds_brute_force(monkeypatch, layout, seed, kw
     assert max(bounds) <= expected + 1e-9 * max(1.0, abs(expected))
     # the device ran (on a loaded machine its first round may be cut short by the 5 s limit)
     assert any(e["event"] in ("hub round", "Lagrangian round") for e in rep.iterations), rep.iterations
+    if restricted:
+        assert any(e["event"] == "compact LP" and e.get("status") == "skipped" for e in rep.iterations)
     if rep.status == "optimal":
         assert rep.gap <= OPTIMALITY_TOLERANCE
