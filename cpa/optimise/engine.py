@@ -122,6 +122,8 @@ COMPACT_SHARE = 0.5
 #: LAD level box step (:meth:`Engine.lad_bound`): first relative box half-width, its factor after a better
 #: bound and after a round without one, and the width at which it stops.
 BOX_START, BOX_GROW, BOX_SHRINK, BOX_MIN = 0.03, 1.5, 0.7, 1e-4
+#: The first box when the duals start from the incumbent (:meth:`Engine.local_duals`), not the compact LP.
+BOX_START_LOCAL = 0.3
 #: LAD level: share of the time left given to recombination right after the seeds.
 IMPROVE_FIRST_SHARE = 0.35
 #: Recombination draws up to this many spanning trees per pair of areas.
@@ -514,7 +516,9 @@ class Engine:
             pi = out[0]
             self.log.append({"event": "compact LP", "seconds_taken": round(out[1], 3),
                              "seconds": round(self.elapsed(), 3)})
-        best_lb, center, rho, rounds = -np.inf, pi.copy(), BOX_START, 0
+        # duals from a plan are far from the best ones: a wider first box lets the first steps move
+        best_lb, center, rho, rounds = -np.inf, pi.copy(), BOX_START if out is not None else BOX_START_LOCAL, 0
+        center_plain = -np.inf  # the textbook bound (K x the least hub bound) at the centre
         last_mip = time.perf_counter()
         while not self.stopped() and time.perf_counter() < until and not self.closed():
             # plan-level rows (--small-lots) get the multiplier 0, i.e. are dropped: still a valid bound
@@ -532,6 +536,8 @@ class Engine:
                 if rounds > 1:
                     rho = min(rho * BOX_GROW, 1.0)
                 best_lb, center = lb, pi.copy()
+                center_plain = (float(duals.pi.sum() + self.k * np.min(bounds)) + self.rule_bound(duals)
+                                + self.ac.offset())
             else:
                 rho = max(rho * BOX_SHRINK, BOX_MIN)
             self.log.append({"event": "Lagrangian round", "round": rounds, "bound": lb, "box": rho,
@@ -547,9 +553,11 @@ class Engine:
             if sol.status != "optimal":
                 break
             model = sol.objective + self.ac.offset()
-            if model <= best_lb + 1e-7 * max(1.0, abs(best_lb)) or rho <= BOX_MIN:
+            if model <= center_plain + 1e-7 * max(1.0, abs(center_plain)) or rho <= BOX_MIN:
                 # the master's model sees no better duals near the centre (at the master LP's
-                # optimum with every hub priced out, that is the set-partitioning LP bound)
+                # optimum with every hub priced out, that is the set-partitioning LP bound). The
+                # model is an outer approximation of the textbook bound sum(pi) + K min_h r_h, not of
+                # the K-smallest-blocks bound recorded, which can be above it: compare like with like
                 self.log.append({"event": "Lagrangian converged", "model": model, "bound": best_lb, "box": rho,
                                  "seconds": round(self.elapsed(), 3)})
                 break
