@@ -27,10 +27,13 @@ over every connected area :math:`S` that meets the per-area rules, with
    blocks). At LAD level the restricted master is too degenerate for its duals
    to give a bound; there the bound comes from :meth:`Engine.lad_bound`: from
    the duals of a compact LP (:mod:`.compact`, solved right after the seeds,
-   before recombination), each hub's pricing problem is bounded lazily (a cheap
-   bound, the LP with node-separator cuts, the exact MIP: :mod:`.separator`,
-   raised only where the bound needs it) and the duals move by box steps over
-   the master's columns.
+   before recombination, when it is expected to fit its share of the time;
+   else from the incumbent, :meth:`Engine.local_duals`), each hub's pricing
+   problem is bounded lazily (a cheap bound, the LP with node-separator cuts,
+   the exact MIP: :mod:`.separator`, raised only where the bound needs it; above
+   :data:`FULL_HUB_MODELS_AT_MOST` blocks over the blocks whose margin can
+   matter, the others bounding the hub by their margin) and the duals move by
+   box steps over the master's columns.
 3. **Bound** (one definition): with duals :math:`(\pi,\mu)` and, for every
    hub :math:`h`, a lower bound :math:`\rho_h` of its least reduced cost,
 
@@ -97,14 +100,14 @@ BOUND_EVERY = 20.0
 MIP_EVERY = 15.0
 #: Time slice of one hub's exact pricing MIP (its dual bound is used if it stops).
 EXACT_HUB_SECONDS = 3.0
-#: Above this many blocks (LAD level), the bound comes from the hub models with separator cuts
-#: (:meth:`Engine.lad_bound`), up to HUB_MODELS_AT_MOST blocks: one model per hub, each over every
-#: block, grows as n^2 in time and memory, so larger geographies keep plain column generation
-#: (whose bound is weak) until pricing is restricted by distance (issue 18).
+#: Above HUB_MODELS_ABOVE blocks (LAD level), the bound comes from the hub models with separator cuts
+#: (:meth:`Engine.lad_bound`). Up to FULL_HUB_MODELS_AT_MOST blocks each model holds the hub's whole
+#: component; above, one model per hub over every block would grow as n^2 in time and memory, so a
+#: model holds only the blocks that can be in an area of reduced cost at most the K-th smallest hub
+#: bound + RESTRICT_PAD x (mean area cost) under the duals it is built for (their margins,
+#: :meth:`.pricing.Pricer.block_margins`), and the hub's bound is capped by the least margin of a
+#: block it leaves out (:meth:`Engine.hub_round`), so the bound stays valid under any duals.
 HUB_MODELS_ABOVE, FULL_HUB_MODELS_AT_MOST = 80, 600
-#: Above FULL_HUB_MODELS_AT_MOST blocks a hub's model holds only the blocks that can be in an area of
-#: reduced cost at most RESTRICT_PAD x (mean area cost) under the duals it was built for
-#: (:meth:`Engine.hub_round`): the rest are bounded by their margins, so the bound stays valid.
 RESTRICT_PAD = 0.05
 #: A restricted hub model holds at most this many blocks (those of least margin), and the models kept
 #: at once at most HUB_MODEL_BLOCKS_BUDGET blocks in all (about 4 MB per 800-block model measured).
@@ -112,8 +115,8 @@ RESTRICTED_MODEL_BLOCKS, HUB_MODEL_BLOCKS_BUDGET = 1000, 400_000
 #: The compact LP (starting duals) is used only when its expected time, COMPACT_SECONDS x (pairs /
 #: COMPACT_PAIRS)^2 for its (block, hub) pairs, fits in COMPACT_SHARE of the time left (measured on a
 #: 2-core machine: 6.6 s at 12,000 pairs, 25.5 s at 18,800 (LADs, K=16), 42 s at 28,000 (n = 400);
-#: n = 1,600 has 112,000). Otherwise the duals start from the incumbent
-#: (:meth:`.master.Master.fair_duals`) and the box steps do the rest.
+#: n = 1,600 has 112,000). Otherwise the duals start from the incumbent (:meth:`Engine.local_duals`)
+#: and the box steps do the rest.
 COMPACT_SECONDS, COMPACT_PAIRS = 42.0, 28_000
 #: An exact pricing round takes at most this share of the time left (at least EXACT_ROUND_MIN s).
 EXACT_ROUND_SHARE, EXACT_ROUND_MIN = 0.3, 5.0
@@ -458,8 +461,8 @@ class Engine:
         w_S\sum_{p\ni b} v_{bp}/V_p` (travel to its area's hub, its value's share of the area's value
         terms, its value share of its PFAs). Then a block's relaxed cost for a farther hub is positive,
         so hub models restricted by margins stay local; an even share of the area's cost instead
-        (:meth:`.master.Master.fair_duals`) charges the split term's full fragment cost to every block,
-        above what the relaxation charges, and every block of the map looked profitable to every hub."""
+        charged the split term's full fragment cost to every block, above what the relaxation charges,
+        and every block of the map looked profitable to every hub (measured at 1,600 units)."""
         ac, pr = self.ac, self.pricer
         pi = np.zeros(ac.n)
         split = ac.ws * pr.split_share.sum(axis=1) if ac.ws else np.zeros(ac.n)

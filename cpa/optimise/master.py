@@ -199,15 +199,6 @@ class Master:
         return LpSolution("optimal", float(obj), x[self.n_art:], y[:self.n].copy(), float(y[self.n]),
                           y[self.n + 1:].copy(), float(x[:self.n_art].sum()), secs)
 
-    def fair_duals(self, areas, costs) -> np.ndarray:
-        """A dual point from a plan: each block carries its area's cost in proportion to its share
-        of the area's blocks (a stability centre for the dual box)."""
-        pi = np.zeros(self.n)
-        for area, c in zip(areas, costs):
-            for b in area:
-                pi[b] = c / len(area)
-        return pi
-
     def reduced_costs(self, sol: LpSolution) -> np.ndarray:
         """Reduced cost of every column under the LP's duals (plan rows included)."""
         out = np.empty(len(self.columns))
