@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 import random
 
-import networkx as nx
 import numpy as np
 import pytest
 
@@ -16,7 +15,7 @@ from cpa.optimise.costs import AreaCosts
 from cpa.optimise.pricing import ConnectedSearch, Duals, Pricer
 from cpa.rules import area_rules
 from tests.conftest import grid_geography
-from tests.optimise.test_exact_grid import GRID34, check_against_brute_force, random_values
+from tests.optimise.test_exact_grid import GRID34, check_against_brute_force, connected_masks, random_values
 
 engine_mod = importlib.import_module("cpa.optimise.engine")
 solve_mod = importlib.import_module("cpa.optimise.solve")
@@ -25,19 +24,25 @@ GRID35 = ["AABBC", "ADBCC", "DDEEC"]
 GRID44B = ["AABB", "ACBB", "CCDD", "CEDD"]
 
 
-def hub_reduced_costs(ac: AreaCosts, pr: Pricer, h: int, duals: Duals) -> dict[tuple[int, ...], float]:
-    """Every connected area within the rules holding hub h's block, with its hub-h reduced cost (by
-    definition: travel to h, g of its value, w_S per PFA touched, minus the duals)."""
-    g = ac.blocks.graph
+def rule_areas(ac: AreaCosts) -> list[tuple[int, ...]]:
+    """Every connected area of blocks that meets the rules (brute force over the block graph)."""
+    nbrs = [sorted(ac.blocks.graph.neighbors(b)) for b in range(ac.n)]
+    areas = (tuple(b for b in range(ac.n) if mask >> b & 1) for mask in connected_masks(ac.n, nbrs))
+    return [area for area in areas if ac.area_ok(area)]
+
+
+def hub_reduced_costs(ac: AreaCosts, pr: Pricer, h: int, duals: Duals,
+                      areas: list[tuple[int, ...]]) -> dict[tuple[int, ...], float]:
+    """Every area of ``areas`` (:func:`rule_areas`) holding hub h's block, with its hub-h reduced cost
+    (by definition: travel to h, g of its value, w_S per PFA touched, minus the duals)."""
     hb = int(pr.hub_block[h])
     out = {}
-    for mask in range(1, 1 << ac.n):
-        area = [b for b in range(ac.n) if mask >> b & 1]
-        if hb not in area or not nx.is_connected(g.subgraph(area)) or not ac.area_ok(area):
+    for area in areas:
+        if hb not in area:
             continue
-        value = float(ac.value[area].sum())
-        cost = float(ac.cost[area, h].sum()) + float(ac.objective.value_cost(value)) + ac.ws * len(ac.area_pfas(area))
-        out[tuple(area)] = cost - float(duals.pi[area].sum()) - duals.mu
+        value = float(ac.value[list(area)].sum())
+        cost = float(ac.cost[list(area), h].sum()) + float(ac.objective.value_cost(value)) + ac.ws * len(ac.area_pfas(area))
+        out[area] = cost - float(duals.pi[list(area)].sum()) - duals.mu
     return out
 
 
@@ -50,11 +55,12 @@ def test_hub_search_lists_exactly_the_areas_below_the_threshold(mode):
     rules = area_rules(opts, values.total)
     ac = AreaCosts(build_blocks(geo, values, opts, rules), geo, values, opts, rules)
     pr = Pricer(ac)
+    areas = rule_areas(ac)
     rng = random.Random(7)
     for _ in range(6):
         duals = Duals(np.array([rng.uniform(0.0, 1.5) for _ in range(ac.n)]), rng.uniform(-1.0, 0.5))
         h = rng.randrange(pr.H)
-        truth = hub_reduced_costs(ac, pr, h, duals)
+        truth = hub_reduced_costs(ac, pr, h, duals, areas)
         least = min(truth.values())
         assert ConnectedSearch(pr, h, duals, np.ones(ac.n, bool)).solve(10.0).value == pytest.approx(least)
         d = float(np.quantile(list(truth.values()), 0.4))
