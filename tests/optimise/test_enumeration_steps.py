@@ -15,20 +15,13 @@ from cpa.optimise.costs import AreaCosts
 from cpa.optimise.pricing import ConnectedSearch, Duals, Pricer
 from cpa.rules import area_rules
 from tests.conftest import grid_geography
-from tests.optimise.test_exact_grid import GRID34, check_against_brute_force, connected_masks, random_values
+from tests.optimise.test_exact_grid import GRID34, check_against_brute_force, random_values, rule_areas
 
 engine_mod = importlib.import_module("cpa.optimise.engine")
 solve_mod = importlib.import_module("cpa.optimise.solve")
 
 GRID35 = ["AABBC", "ADBCC", "DDEEC"]
 GRID44B = ["AABB", "ACBB", "CCDD", "CEDD"]
-
-
-def rule_areas(ac: AreaCosts) -> list[tuple[int, ...]]:
-    """Every connected area of blocks that meets the rules (brute force over the block graph)."""
-    nbrs = [sorted(ac.blocks.graph.neighbors(b)) for b in range(ac.n)]
-    areas = (tuple(b for b in range(ac.n) if mask >> b & 1) for mask in connected_masks(ac.n, nbrs))
-    return [area for area in areas if ac.area_ok(area)]
 
 
 def hub_reduced_costs(ac: AreaCosts, pr: Pricer, h: int, duals: Duals,

@@ -38,6 +38,13 @@ def connected_masks(n: int, nbrs: list[list[int]]) -> list[int]:
     return out
 
 
+def rule_areas(ac) -> list[tuple[int, ...]]:
+    """Every connected area of blocks (an :class:`AreaCosts`' blocks) that meets the rules."""
+    nbrs = [sorted(ac.blocks.graph.neighbors(b)) for b in range(ac.n)]
+    areas = (tuple(b for b in range(ac.n) if mask >> b & 1) for mask in connected_masks(ac.n, nbrs))
+    return [area for area in areas if ac.area_ok(area)]
+
+
 def brute_force(geo, values, options: SolveOptions) -> float | None:
     """The least objective over every partition of the units into K connected areas within the rules
     (the per-area rules, and the plan-level rows such as ``--small-lots``: each row's total within its
