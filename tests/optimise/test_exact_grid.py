@@ -22,20 +22,30 @@ from tests.conftest import grid_geography
 
 
 def connected_masks(n: int, nbrs: list[list[int]]) -> list[int]:
-    out = []
-    for mask in range(1, 1 << n):
-        start = (mask & -mask).bit_length() - 1
-        seen = 1 << start
-        stack = [start]
-        while stack:
-            u = stack.pop()
-            for v in nbrs[u]:
-                if mask >> v & 1 and not seen >> v & 1:
-                    seen |= 1 << v
-                    stack.append(v)
-        if seen == mask:
-            out.append(mask)
-    return out
+    """Every connected set of the n nodes (adjacency lists ``nbrs``) as a bit mask, in increasing order.
+
+    Grown from single nodes by adding one neighbour at a time, so the work follows the number of
+    connected sets, not the 2^n masks."""
+    nbr_mask = [sum(1 << v for v in nbrs[u]) for u in range(n)]
+    seen = {1 << u for u in range(n)}
+    frontier = list(seen)
+    while frontier:
+        grown = []
+        for mask in frontier:
+            border, rest = 0, mask
+            while rest:
+                low = rest & -rest
+                border |= nbr_mask[low.bit_length() - 1]
+                rest ^= low
+            border &= ~mask
+            while border:
+                low = border & -border
+                border ^= low
+                if mask | low not in seen:
+                    seen.add(mask | low)
+                    grown.append(mask | low)
+        frontier = grown
+    return sorted(seen)
 
 
 def rule_areas(ac) -> list[tuple[int, ...]]:
