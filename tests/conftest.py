@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +33,12 @@ def remembered_utm_zones():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pyproj.database, "query_utm_crs_info", query_utm_crs_info)
         yield
+
+
+def pytest_collection_finish(session):
+    """What the imports and collection built lives for the whole run: out of the collector's sight,
+    every full collection skips it (the libraries' objects made them ~2 s a worker)."""
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(config, items):
