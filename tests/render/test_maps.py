@@ -54,21 +54,6 @@ def area_collections(page: str) -> list[dict]:
     return [c for c in collections(page) if c["features"] and "polsby_popper" in c["features"][0]["properties"]]
 
 
-def moved_plan(geo, plan: Plan) -> tuple[Plan, str]:
-    """``plan`` with one unit moved to a neighbouring area across a PFA border; returns (plan, that PFA)."""
-    g = geo.graph()
-    pfa = geo.pfa_of
-    for unit in sorted(plan.assignment):
-        if len(geo.pfa_members[pfa[unit]]) < 3:
-            continue
-        for nb in sorted(g.neighbors(unit)):
-            if plan.assignment[nb] != plan.assignment[unit] and pfa[nb] != pfa[unit]:
-                assignment = dict(plan.assignment)
-                assignment[unit] = plan.assignment[nb]
-                return Plan(assignment, dict(plan.names), label="moved"), pfa[unit]
-    raise AssertionError("no unit to move")
-
-
 # ------------------------------------------------------------------ colouring
 @pytest.mark.parametrize("name", ["crc21", "trusts35", "pfa43", "regions12"])
 def test_neighbouring_areas_never_share_a_colour(geo, name):
@@ -198,15 +183,16 @@ def test_html_is_offline_and_carries_titles(two_layer_html, layers, values):
     assert len(page) < 3_000_000
 
 
-def test_split_pfas_are_outlined(geo, values, layers):
-    plan, pfa = moved_plan(geo, layers[0][1])
-    assert set(group_splits(plan, geo.pfa_of)) == {pfa}
-    card = scorecard(plan, geo, values)
-    page = render_html(interactive_map([("moved", plan, card)], geo, values))
+def test_split_pfas_are_outlined(grid3):
+    """Only the PFA a plan splits gets the split outline (group B of the grid, cut between rows)."""
+    geo, values = grid3
+    plan = Plan({u: ("N" if geo.pfa_of[u] == "PA" or u == "r0c2" else "S") for u in geo.units.index}, label="cut")
+    assert set(group_splits(plan, geo.pfa_of)) == {"PB"}
+    page = render_html(interactive_map([("cut", plan, scorecard(plan, geo, values))], geo, values))
     split = [c for c in collections(page) if c["features"] and set(c["features"][0]["properties"]) == {"pfa"}
              and len(c["features"]) < len(geo.pfa_members)]
-    assert [f["properties"]["pfa"] for c in split for f in c["features"]] == [geo.pfa_name(pfa)]
-    assert "PFAs split: 1;" in page
+    assert [f["properties"]["pfa"] for c in split for f in c["features"]] == [geo.pfa_name("PB")]
+    assert "PFAs split: 1</div>" in page
 
 
 @pytest.mark.slow  # renders real-data maps
@@ -307,8 +293,11 @@ def test_png_has_a_source_line_and_legend(tmp_path, layers, geo, monkeypatch):
         assert str(n) in texts and name in texts and f"£{card.areas.at[area, 'value_m']:,.1f}m" in texts
 
 
-def test_write_map_html_is_whole(tmp_path, layers, geo, values):
-    out = write_map_html(interactive_map(layers[:1], geo, values), tmp_path / "sub" / "map.html")
+def test_write_map_html_is_whole(tmp_path, grid3):
+    geo, values = grid3
+    plan = Plan({u: geo.pfa_of[u] for u in geo.units.index}, label="groups")
+    out = write_map_html(interactive_map([("groups", plan, scorecard(plan, geo, values))], geo, values),
+                         tmp_path / "sub" / "map.html")
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert [p.name for p in out.parent.iterdir()] == ["map.html"]
