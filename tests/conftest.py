@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import pyproj.database
 import pytest
-import shapely
 
-from cpa.geography import Geography
-from cpa.values import ContractValues, contract_values
+# geopandas, PROJ and cpa are imported where they are used: the xdist controller loads this file
+# too, and never needs them (~1.5 s of a 2-core machine while the workers start).
+if TYPE_CHECKING:
+    from cpa.geography import Geography
+    from cpa.values import ContractValues
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -24,6 +24,8 @@ def remembered_utm_zones():
     each: 130 such queries were a tenth of the fast suite's time. The answer depends only on the
     arguments (a point and a datum), so remembering it changes no result; ``cpa`` still asks.
     """
+    import pyproj.database
+
     query = pyproj.database.query_utm_crs_info
     remembered = functools.lru_cache(maxsize=None)(lambda *args: tuple(query(*args)))
 
@@ -50,7 +52,7 @@ def pytest_collection_modifyitems(config, items):
 
 #: Degrees per grid cell. At the equator 0.01 deg is ~1.112 km.
 CELL_DEG = 0.01
-KM_PER_CELL = 2 * np.pi * 6371.0088 / 360 * CELL_DEG
+KM_PER_CELL = 2 * math.pi * 6371.0088 / 360 * CELL_DEG
 
 
 def grid_geography(layout: list[str], values: list[list[float]] | None = None,
@@ -62,6 +64,13 @@ def grid_geography(layout: list[str], values: list[list[float]] | None = None,
     CELL_DEG squares on the equator; rook adjacency (shared edges) only, plus
     ``extra_links`` ``(a, b, link_type)``. Values default to 1 per unit.
     """
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from cpa.geography import Geography
+    from cpa.values import ContractValues
+
     rows = []
     for r, line in enumerate(layout):
         for c, ch in enumerate(line):
@@ -119,9 +128,13 @@ def island_grid():
 
 @pytest.fixture(scope="session")
 def geo():
+    from cpa.geography import Geography
+
     return Geography.default()
 
 
 @pytest.fixture(scope="session")
 def values(geo):
+    from cpa.values import contract_values
+
     return contract_values(geo)
