@@ -33,7 +33,6 @@ from typing import Sequence
 
 import folium
 import geopandas as gpd
-import mapclassify
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -172,6 +171,8 @@ def metric_classes(cards: Sequence[Scorecard], color_by: str, method: str = "qua
     """Colour classes for a choropleth over the given scorecards (one scale, so plans compare):
     ``quantile`` (equal counts, the default: one large area cannot wash out the rest), ``log`` (equal
     steps of the logarithm) or ``linear`` (equal steps), computed by mapclassify."""
+    import mapclassify  # here, not at import: it loads scikit-learn (1-2 s on every start)
+
     column, caption = metric_column(color_by)
     if column is None:
         raise ValueError("color_by='area' has no colour classes")
