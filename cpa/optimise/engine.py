@@ -158,6 +158,14 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
+def least_outside(margins: np.ndarray, blocks) -> float:
+    """The least of ``margins`` over the blocks not in ``blocks`` (inf if none): a lower bound of the
+    reduced cost of every area of the hub that is not inside those blocks."""
+    out = np.ones(len(margins), dtype=bool)
+    out[np.asarray(blocks, dtype=int)] = False
+    return float(margins[out].min()) if out.any() else np.inf
+
+
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None:
         return None
@@ -414,8 +422,17 @@ class Engine:
         if np.any(np.isneginf(smallest)):
             return -np.inf
         # +inf (fewer than K blocks hold a hub of any feasible area) proves that no plan exists
-        return (float(duals.pi.sum() + self.k * duals.mu + smallest.sum()) + self.rule_bound(duals)
-                + self.ac.offset())
+        return self.dual_constant(duals) + float(smallest.sum())
+
+    def textbook_bound(self, duals: Duals, hub_bounds: np.ndarray) -> float:
+        """sum(pi) + K mu + sum_r sigma_r rhs_r + K x the least hub bound (+ the plan constant): the
+        bound the restricted master's dual model approximates (:meth:`lagrangian_bound` is at least this)."""
+        return self.dual_constant(duals) + self.k * float(np.min(hub_bounds))
+
+    def dual_constant(self, duals: Duals) -> float:
+        """The part of the Lagrangian bound that does not depend on pricing: sum(pi) + K mu + sum_r
+        sigma_r rhs_r + the plan constant (:meth:`.costs.AreaCosts.offset`)."""
+        return float(duals.pi.sum() + self.k * duals.mu) + self.rule_bound(duals) + self.ac.offset()
 
     def k_smallest_hubs(self, hub_bounds: np.ndarray) -> np.ndarray:
         """The hubs of the K smallest per-block minima of ``hub_bounds`` (one hub per block)."""
@@ -539,8 +556,7 @@ class Engine:
                 if rounds > 1:
                     rho = min(rho * BOX_GROW, 1.0)
                 best_lb, center = lb, pi.copy()
-                center_plain = (float(duals.pi.sum() + self.k * np.min(bounds)) + self.rule_bound(duals)
-                                + self.ac.offset())
+                center_plain = self.textbook_bound(duals, bounds)
             else:
                 rho = max(rho * BOX_SHRINK, BOX_MIN)
             self.log.append({"event": "Lagrangian round", "round": rounds, "bound": lb, "box": rho,
@@ -583,9 +599,16 @@ class Engine:
         bounds = np.asarray(bounds, dtype=float).copy()
         restricted = self.ac.n > FULL_HUB_MODELS_AT_MOST
         outside = np.full(pr.H, np.inf)  # restricted models: least margin of a block the model leaves out
+        margins: dict[int, np.ndarray] = {}  # per hub, Pricer.block_margins under these duals (one Dijkstra)
+
+        def margins_of(h: int) -> np.ndarray:
+            if h not in margins:
+                margins[h] = pr.block_margins(h, a[h], float(const[h]))
+            return margins[h]
+
         if restricted:
             for h, model in self.hub_models.items():
-                outside[h] = self._outside_margin(h, model, a, const)
+                outside[h] = least_outside(margins_of(h), model.blocks)
         for h, model in self.hub_models.items():  # the last LP's duals bound the hub under these duals too
             bounds[h] = max(bounds[h], min(model.warm_bound(duals), outside[h]))
         level = np.zeros(pr.H, dtype=int)  # 0 cheap or warm, 1 LP, 2 exact
@@ -616,7 +639,8 @@ class Engine:
 
         target = 1  # every selected hub at its LP first (a bound worth recording early), then exact
         while not self.stopped() and time.perf_counter() < end:
-            todo = [int(h) for h in self.k_smallest_hubs(bounds) if level[h] < target and np.isfinite(bounds[h])]
+            chosen = self.k_smallest_hubs(bounds)
+            todo = [int(h) for h in chosen if level[h] < target and np.isfinite(bounds[h])]
             if not todo and target == 1:
                 target = 2
                 if self._bound_step(self.lagrangian_bound(duals, bounds),
@@ -626,29 +650,22 @@ class Engine:
             if not todo:
                 complete = True
                 break
-            # build (or rebuild, when its blocks no longer cover what the bound needs) restricted models
-            # over the blocks that can be in an area of reduced cost up to the K-th smallest bound + pad
-            theta = max(float(np.sort(bounds[self.k_smallest_hubs(bounds)])[-1]), 0.0) + pad
+            # restricted models are built (or rebuilt, when their blocks no longer cover what the bound
+            # needs) over the blocks that can be in an area of reduced cost up to the K-th smallest
+            # bound + pad (chosen is in increasing order of bound)
+            theta = max(float(bounds[chosen[-1]]), 0.0) + pad
             for h in todo:
                 if h not in self.hub_models:
                     level[h] = 0  # a model dropped to keep memory in bounds: built and priced again
-                if restricted and level[h] == 0:
-                    if h not in self.hub_models or outside[h] < theta:
-                        margins = pr.block_margins(h, a[h], float(const[h]))
-                        keep = margins <= theta + 1e-9
-                        keep[int(pr.hub_block[h])] = True
-                        if keep.sum() > RESTRICTED_MODEL_BLOCKS:
-                            # the blocks of least margin: still connected (a block's shortest-path
-                            # predecessor has a strictly smaller margin); the bound is then capped lower
-                            keep[:] = False
-                            keep[np.argsort(margins, kind="stable")[:RESTRICTED_MODEL_BLOCKS]] = True
-                            keep[int(pr.hub_block[h])] = True
-                        self._keep_model(h, HubModel(pr, h, np.flatnonzero(keep), threads=self.threads,
-                                                     seed=self.seed, stop=self.stop), protect=set(todo))
-                        outside[h] = float(margins[~keep].min()) if (~keep).any() else np.inf
+                if restricted and level[h] == 0 and (h not in self.hub_models or outside[h] < theta):
+                    blocks = self._restricted_blocks(h, margins_of(h), theta)
+                    outside[h] = least_outside(margins_of(h), blocks)
                 elif h not in self.hub_models:
-                    self._keep_model(h, HubModel(pr, h, graph_blocks(h), threads=self.threads, seed=self.seed,
-                                                 stop=self.stop), protect=set(todo))
+                    blocks = graph_blocks(h)
+                else:
+                    continue
+                self._keep_model(h, HubModel(pr, h, blocks, threads=self.threads, seed=self.seed, stop=self.stop),
+                                 protect=set(todo))
             # the hubs of a batch are independent models (HiGHS releases the GIL while it solves);
             # their results are applied in the batch's order, so the run stays deterministic
             for h, out in zip(todo, self.hub_pool().map(raise_level, todo)):
@@ -681,14 +698,16 @@ class Engine:
             if old != h and old not in protect:
                 total -= self.hub_models.pop(old).nb
 
-    def _outside_margin(self, h: int, model: HubModel, a: np.ndarray, const: np.ndarray) -> float:
-        """The least margin (:meth:`.pricing.Pricer.block_margins`) under the current relaxed costs of a
-        block that ``model`` leaves out: a lower bound of the reduced cost of every area of hub h that
-        is not inside the model's blocks."""
-        margins = self.pricer.block_margins(h, a[h], float(const[h]))
-        out = np.ones(len(margins), dtype=bool)
-        out[model.blocks] = False
-        return float(margins[out].min()) if out.any() else np.inf
+    def _restricted_blocks(self, h: int, margins: np.ndarray, theta: float) -> np.ndarray:
+        """The blocks of hub h's restricted model: those within ``theta`` (:meth:`.pricing.Pricer.blocks_within`),
+        or the RESTRICTED_MODEL_BLOCKS of least margin when there are more (still connected: a block's
+        shortest-path predecessor has a strictly smaller margin; the hub's bound is then capped lower)."""
+        keep = self.pricer.blocks_within(h, margins, theta)
+        if keep.sum() > RESTRICTED_MODEL_BLOCKS:
+            keep[:] = False
+            keep[np.argsort(margins, kind="stable")[:RESTRICTED_MODEL_BLOCKS]] = True
+            keep[int(self.pricer.hub_block[h])] = True
+        return np.flatnonzero(keep)
 
     def hub_pool(self) -> ThreadPoolExecutor:
         """Threads for the hub models of a round: ``threads`` (--threads) if given, else one per core
@@ -960,8 +979,7 @@ class Engine:
                 return None
             if h not in margins:
                 margins[h] = pr.block_margins(int(h), a[h], float(const[h]))
-            keep = margins[h] <= d + 1e-9
-            keep[pr.hub_block[h]] = True
+            keep = pr.blocks_within(int(h), margins[h], d)
             if int(keep.sum()) > SEARCH_MAX_BLOCKS:
                 self.log.append({"event": "reduced-cost enumeration", "why": "too many blocks for the search"})
                 return None

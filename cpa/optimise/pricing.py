@@ -444,7 +444,11 @@ class Pricer:
     def safe_blocks(self, h: int, a_h: np.ndarray, const_h: float, theta: float) -> np.ndarray:
         """Blocks that may be in an area of hub h with reduced cost <= theta (boolean mask):
         const_h + SP+_h(b) + KN-_h <= theta (see the module docstring)."""
-        keep = self.block_margins(h, a_h, const_h) <= theta + 1e-9
+        return self.blocks_within(h, self.block_margins(h, a_h, const_h), theta)
+
+    def blocks_within(self, h: int, margins: np.ndarray, theta: float) -> np.ndarray:
+        """:meth:`safe_blocks` from hub h's :meth:`block_margins` computed already."""
+        keep = margins <= theta + 1e-9
         keep[int(self.hub_block[h])] = True
         return keep
 
