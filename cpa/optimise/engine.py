@@ -83,6 +83,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import CpaError
+from .ascent import CheapAscent
 from .compact import compact_duals, hub_reach
 from .costs import AreaCosts
 from .heuristics import Partition, chain_search, local_search, recombine
@@ -118,6 +119,9 @@ RESTRICTED_MODEL_BLOCKS, HUB_MODEL_BLOCKS_BUDGET = 1000, 400_000
 #: n = 1,600 has 112,000). Otherwise the duals start from the incumbent (:meth:`Engine.local_duals`)
 #: and the box steps do the rest.
 COMPACT_SECONDS, COMPACT_PAIRS = 42.0, 28_000
+#: LAD level: where the bound's starting duals come from ("ascent": :mod:`.ascent`; "compact": the
+#: compact LP where it fits, else the incumbent's local duals), and the ascent's share of the time left.
+STARTING_DUALS, ASCENT_SHARE = "ascent", 0.15
 #: An exact pricing round takes at most this share of the time left (at least EXACT_ROUND_MIN s).
 EXACT_ROUND_SHARE, EXACT_ROUND_MIN = 0.3, 5.0
 #: LAD level: the compact LP (duals for the bound) gets at most this share of the time left.
@@ -230,6 +234,7 @@ class Engine:
         self.infeasible = False
         self.pricer = Pricer(ac, threads=threads, seed=seed, stop=stop)
         self._compact = None  # LAD level: (thread, result box) of the compact LP
+        self._ascent_pi = None  # LAD level: starting duals from the subgradient ascent (ascent_duals)
         self.hub_models: dict = {}  # LAD level: hub -> separator.HubModel, kept between rounds
         self._hub_pool: ThreadPoolExecutor | None = None
         self.incumbent: list[tuple[int, ...]] | None = None
@@ -491,6 +496,23 @@ class Engine:
             pi[idx] = ac.cost[idx, col.hub] + float(ac.value_cost(value)) * share + split[idx]
         return pi
 
+    def ascent_duals(self, until: float) -> None:
+        """Starting duals for :meth:`lad_bound` by subgradient ascent on the cheap relaxation of the
+        Lagrangian bound (:mod:`.ascent`) from the incumbent's :meth:`local_duals`; the bound at the
+        best duals (cheap hub bounds, valid) is recorded at once."""
+        if self.incumbent is None or self.stopped():
+            return
+        self.report("bound: dual ascent")
+        t = time.perf_counter()
+        ascent = CheapAscent(self.pricer, self.k, self.k_smallest_hubs, self.ac.offset())
+        pi, value, steps = ascent.run(self.local_duals(self.incumbent), float(self.incumbent_obj), until, self.stop)
+        duals = Duals(pi, 0.0)
+        self._ascent_pi = pi
+        self._bound_step(self.lagrangian_bound(duals, self.pricer.cheap_bounds(duals)[0]),
+                         "Lagrangian bound (knapsack hub bounds, subgradient duals)")
+        self.log.append({"event": "dual ascent", "steps": steps, "value": value,
+                         "seconds_taken": round(time.perf_counter() - t, 3), "seconds": round(self.elapsed(), 3)})
+
     def compact_fits(self) -> bool:
         """Whether the compact LP is expected to finish in its share of the time left (see COMPACT_SECONDS)."""
         pairs = self.ac.n * hub_reach(self.ac, self.k)
@@ -525,7 +547,9 @@ class Engine:
             out = box.get("out")
         if self.stopped():
             return
-        if out is None:
+        if out is None and self._ascent_pi is not None:
+            pi = self._ascent_pi
+        elif out is None:
             self.log.append({"event": "compact LP",
                              "status": box.get("error", "not solved in time") if self._compact else "skipped",
                              "seconds": round(self.elapsed(), 3)})
@@ -537,7 +561,8 @@ class Engine:
             self.log.append({"event": "compact LP", "seconds_taken": round(out[1], 3),
                              "seconds": round(self.elapsed(), 3)})
         # duals from a plan are far from the best ones: a wider first box lets the first steps move
-        best_lb, center, rho, rounds = -np.inf, pi.copy(), BOX_START if out is not None else BOX_START_LOCAL, 0
+        near_best = out is not None or self._ascent_pi is not None
+        best_lb, center, rho, rounds = -np.inf, pi.copy(), BOX_START if near_best else BOX_START_LOCAL, 0
         center_plain = -np.inf  # the textbook bound (K x the least hub bound) at the centre
         last_mip = time.perf_counter()
         while not self.stopped() and time.perf_counter() < until and not self.closed():
@@ -1004,7 +1029,9 @@ class Engine:
             # LAD level: the compact LP for the bound's duals first, waited for here: HiGHS calls its
             # interrupt check (a Python callback) so often that beside recombination, which holds
             # Python's lock, the LP ran 3x slower, and without the check a Ctrl-C could not stop it
-            if self.compact_fits():
+            if STARTING_DUALS == "ascent":
+                self.ascent_duals(until=min(self.deadline, time.perf_counter() + ASCENT_SHARE * self.left()))
+            elif self.compact_fits():
                 self._start_compact()
                 thread = self._compact[0]
                 while thread.is_alive() and not self.stopped():
