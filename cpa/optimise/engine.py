@@ -122,6 +122,9 @@ COMPACT_SECONDS, COMPACT_PAIRS = 42.0, 28_000
 #: LAD level: where the bound's starting duals come from ("ascent": :mod:`.ascent`; "compact": the
 #: compact LP where it fits, else the incumbent's local duals), and the ascent's share of the time left.
 STARTING_DUALS, ASCENT_SHARE = "ascent", 0.15
+#: Above FULL_HUB_MODELS_AT_MOST blocks an exact round takes minutes (n = 1,600: 88 s for +0.17 over
+#: the ascent's bound): the ascent gets up to this share there (it stops earlier when its step is spent).
+ASCENT_SHARE_LARGE = 0.4
 #: An exact pricing round takes at most this share of the time left (at least EXACT_ROUND_MIN s).
 EXACT_ROUND_SHARE, EXACT_ROUND_MIN = 0.3, 5.0
 #: LAD level: the compact LP (duals for the bound) gets at most this share of the time left.
@@ -1030,7 +1033,8 @@ class Engine:
             # interrupt check (a Python callback) so often that beside recombination, which holds
             # Python's lock, the LP ran 3x slower, and without the check a Ctrl-C could not stop it
             if STARTING_DUALS == "ascent":
-                self.ascent_duals(until=min(self.deadline, time.perf_counter() + ASCENT_SHARE * self.left()))
+                share = ASCENT_SHARE_LARGE if self.ac.n > FULL_HUB_MODELS_AT_MOST else ASCENT_SHARE
+                self.ascent_duals(until=min(self.deadline, time.perf_counter() + share * self.left()))
             elif self.compact_fits():
                 self._start_compact()
                 thread = self._compact[0]
