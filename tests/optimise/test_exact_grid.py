@@ -276,7 +276,9 @@ def test_lad_level_bound_never_exceeds_brute_force(monkeypatch, layout, seed, kw
     bounds += [e.bound for e in events if e.bound is not None]
     assert max(bounds) <= expected + 1e-9 * max(1.0, abs(expected))
     # the device ran (on a loaded machine its first round may be cut short by the time limit)
-    assert any(e["event"] in ("hub round", "Lagrangian round") for e in rep.iterations), rep.iterations
+    # (or the dual ascent's bound closed the gap before any round: then the plan is proven optimal)
+    assert rep.status == "optimal" or any(e["event"] in ("hub round", "Lagrangian round")
+                                          for e in rep.iterations), rep.iterations
     if restricted:  # the compact LP cannot fit: the duals come from the ascent
         assert any(e["event"] == "dual ascent" for e in rep.iterations), rep.iterations
     if rep.status == "optimal":
